@@ -1,0 +1,49 @@
+// The CLI's command registry. Each subcommand is one small class in its own file
+// (cmd_<name>.cpp): setup() declares its options into its own members (no I/O),
+// run() opens inputs, calls the library and writes outputs.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace soilrisk::cli {
+
+/// Options every command shares.
+struct GlobalOptions {
+    bool quiet = false;
+    bool verbose = false;
+    std::string lang = "zh";  ///< language of human-facing labels: zh | en
+    int threads = 0;          ///< 0 = all cores
+};
+
+class Command {
+public:
+    virtual ~Command() = default;
+    /// Declares options on `app` (the subcommand). No I/O here.
+    virtual void setup(CLI::App& app) = 0;
+    /// Does the work. Returns the exit code (0 on success); errors are thrown.
+    virtual int run(const GlobalOptions& global) = 0;
+};
+
+using CommandFactory = std::unique_ptr<Command> (*)();
+
+struct CommandInfo {
+    const char* name;
+    const char* description;
+    CommandFactory make;
+};
+
+std::vector<CommandInfo>& command_registry();
+
+/// Registers a command at static-initialisation time:
+///   static soilrisk::cli::RegisterCommand reg{"info", "Describe a layer", &make};
+struct RegisterCommand {
+    RegisterCommand(const char* name, const char* description, CommandFactory make);
+};
+
+} // namespace soilrisk::cli

@@ -1,0 +1,93 @@
+// soilrisk: command-line entry point. Parses the global options, hands over to the
+// subcommand, and maps errors to one clear line and an exit code:
+// 0 ok, 1 data or I/O error, 2 usage error, 130 cancelled.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <algorithm>
+#include <new>
+
+#include "cli/command.hpp"
+#include "cli/terminal.hpp"
+#include "soilrisk/core/error.hpp"
+#include "soilrisk/core/log.hpp"
+#include "soilrisk/core/runtime.hpp"
+
+namespace soilrisk::cli {
+
+std::vector<CommandInfo>& command_registry() {
+    static std::vector<CommandInfo> registry;
+    return registry;
+}
+
+RegisterCommand::RegisterCommand(const char* name, const char* description, CommandFactory make) {
+    command_registry().push_back({name, description, make});
+}
+
+} // namespace soilrisk::cli
+
+int main(int argc, char** argv) {
+    using namespace soilrisk;
+    using namespace soilrisk::cli;
+
+    CLI::App app{"soilrisk " SOILRISK_VERSION
+                 ": spatial analysis of farmland and contaminated sites"};
+    app.set_version_flag("--version", "soilrisk " SOILRISK_VERSION);
+    app.require_subcommand(1);
+    app.fallthrough();  // global options may follow the subcommand
+    GlobalOptions global;
+    app.add_flag("-q,--quiet", global.quiet, "No progress bar or informational messages");
+    app.add_flag("-v,--verbose", global.verbose, "Also print debugging messages");
+    app.add_option("--lang", global.lang, "Language of table headers, legends and reports")
+        ->check(CLI::IsMember({"zh", "en"}))
+        ->capture_default_str();
+    app.add_option("--threads", global.threads, "Worker threads (0 = all cores)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+
+    std::vector<std::pair<CLI::App*, std::unique_ptr<Command>>> commands;
+    auto registry = command_registry();
+    std::sort(registry.begin(), registry.end(),
+              [](const CommandInfo& a, const CommandInfo& b) { return std::string(a.name) < b.name; });
+    for (const auto& info : registry) {
+        auto cmd = info.make();
+        CLI::App* sub = app.add_subcommand(info.name, info.description);
+        cmd->setup(*sub);
+        commands.emplace_back(sub, std::move(cmd));
+    }
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);  // prints help, version or the usage error
+        return rc == 0 ? 0 : 2;
+    }
+
+    install_terminal_logging(global);
+    try {
+        set_thread_count(global.threads);
+        for (auto& [sub, cmd] : commands)
+            if (sub->parsed()) return cmd->run(global);
+        return 2;
+    } catch (const UsageError& e) {
+        std::fprintf(stderr, "soilrisk: error: %s\n", e.what());
+        return 2;
+    } catch (const OutputExistsError& e) {
+        std::fprintf(stderr, "soilrisk: error: %s (use --overwrite to replace it)\n", e.what());
+        return 1;
+    } catch (const Cancelled& e) {
+        std::fprintf(stderr, "soilrisk: cancelled: %s\n", e.what());
+        return 130;
+    } catch (const Error& e) {
+        std::fprintf(stderr, "soilrisk: error: %s\n", e.what());
+        return 1;
+    } catch (const std::bad_alloc&) {
+        std::fprintf(stderr, "soilrisk: error: out of memory; try a smaller extent or fewer "
+                             "threads (--threads)\n");
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "soilrisk: internal error: %s (please report this)\n", e.what());
+        return 1;
+    }
+}
