@@ -18,11 +18,13 @@ struct GlobalOptions {
     bool quiet = false;
     bool verbose = false;
     std::string lang = "zh";  ///< language of human-facing labels: zh | en
+    bool lang_given = false;  ///< --lang was given (else a project file's setting holds)
+    std::string command_line; ///< the whole command line, for provenance
     int threads = 0;          ///< 0 = all cores
 };
 
 class Command {
-public:
+  public:
     virtual ~Command() = default;
     /// Declares options on `app` (the subcommand). No I/O here.
     virtual void setup(CLI::App& app) = 0;

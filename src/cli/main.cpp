@@ -3,18 +3,42 @@
 // 0 ok, 1 data or I/O error, 2 usage error, 130 cancelled.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
-#include <algorithm>
 #include <new>
+#include <unistd.h>
 
 #include "cli/command.hpp"
 #include "cli/terminal.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
 #include "soilrisk/core/runtime.hpp"
+#include "soilrisk/io/output.hpp"
 
 namespace soilrisk::cli {
+
+namespace {
+
+/// SIGINT/SIGTERM: remove the temporary outputs of this run (previous outputs stay
+/// intact), then exit with 128 + signal.
+void on_signal(int sig) {
+    io::remove_pending_outputs();
+    static const char msg[] = "\nsoilrisk: interrupted; no partial output was left\n";
+    [[maybe_unused]] auto n = ::write(2, msg, sizeof msg - 1);
+    ::_exit(128 + sig);
+}
+
+void install_signal_handlers() {
+    struct sigaction sa {};
+    sa.sa_handler = &on_signal;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, nullptr);
+    ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+} // namespace
 
 std::vector<CommandInfo>& command_registry() {
     static std::vector<CommandInfo> registry;
@@ -35,21 +59,23 @@ int main(int argc, char** argv) {
                  ": spatial analysis of farmland and contaminated sites"};
     app.set_version_flag("--version", "soilrisk " SOILRISK_VERSION);
     app.require_subcommand(1);
-    app.fallthrough();  // global options may follow the subcommand
+    app.fallthrough(); // global options may follow the subcommand
     GlobalOptions global;
     app.add_flag("-q,--quiet", global.quiet, "No progress bar or informational messages");
     app.add_flag("-v,--verbose", global.verbose, "Also print debugging messages");
-    app.add_option("--lang", global.lang, "Language of table headers, legends and reports")
-        ->check(CLI::IsMember({"zh", "en"}))
-        ->capture_default_str();
+    CLI::Option* lang =
+        app.add_option("--lang", global.lang, "Language of table headers, legends and reports")
+            ->check(CLI::IsMember({"zh", "en"}))
+            ->capture_default_str();
     app.add_option("--threads", global.threads, "Worker threads (0 = all cores)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
 
     std::vector<std::pair<CLI::App*, std::unique_ptr<Command>>> commands;
     auto registry = command_registry();
-    std::sort(registry.begin(), registry.end(),
-              [](const CommandInfo& a, const CommandInfo& b) { return std::string(a.name) < b.name; });
+    std::sort(registry.begin(), registry.end(), [](const CommandInfo& a, const CommandInfo& b) {
+        return std::string(a.name) < b.name;
+    });
     for (const auto& info : registry) {
         auto cmd = info.make();
         CLI::App* sub = app.add_subcommand(info.name, info.description);
@@ -60,11 +86,15 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        const int rc = app.exit(e);  // prints help, version or the usage error
+        const int rc = app.exit(e); // prints help, version or the usage error
         return rc == 0 ? 0 : 2;
     }
 
+    global.lang_given = lang->count() > 0;
+    for (int i = 0; i < argc; ++i)
+        global.command_line += (i ? " " : "") + std::string(argv[i]);
     install_terminal_logging(global);
+    install_signal_handlers();
     try {
         set_thread_count(global.threads);
         for (auto& [sub, cmd] : commands)

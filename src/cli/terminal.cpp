@@ -18,7 +18,7 @@ int draw_progress(double complete, const char*, void* arg) {
     // GDAL's terminal style: 0...10...20...30...40...50...60...70...80...90...100 - done.
     auto* state = static_cast<BarState*>(arg);
     const int tick = static_cast<int>(complete * 40.0 + 1e-9);
-    if (tick < state->last_tick) state->last_tick = -1;  // a new bar
+    if (tick < state->last_tick) state->last_tick = -1; // a new bar
     for (int t = state->last_tick + 1; t <= tick && t <= 40; ++t) {
         if (t % 4 == 0)
             std::fprintf(stderr, "%d", t / 4 * 10);
@@ -43,7 +43,8 @@ void install_terminal_logging(const GlobalOptions& global) {
         std::lock_guard lock(g_log_mutex);
         switch (level) {
         case LogLevel::debug:
-            if (verbose) std::fprintf(stderr, "soilrisk: debug: %.*s\n", int(msg.size()), msg.data());
+            if (verbose)
+                std::fprintf(stderr, "soilrisk: debug: %.*s\n", int(msg.size()), msg.data());
             break;
         case LogLevel::info:
             if (!quiet) std::fprintf(stderr, "soilrisk: %.*s\n", int(msg.size()), msg.data());

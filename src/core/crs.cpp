@@ -36,9 +36,9 @@ Crs Crs::parse(std::string_view text, std::string_view what) {
     // A bare number is an EPSG code.
     if (!t.empty() && t.find_first_not_of("0123456789") == std::string::npos) t = "EPSG:" + t;
     auto* srs = new OGRSpatialReference();
-    if (t.empty() || srs->SetFromUserInput(t.c_str(),
-                                           OGRSpatialReference::SET_FROM_USER_INPUT_LIMITATIONS) !=
-                         OGRERR_NONE) {
+    if (t.empty() ||
+        srs->SetFromUserInput(t.c_str(), OGRSpatialReference::SET_FROM_USER_INPUT_LIMITATIONS) !=
+            OGRERR_NONE) {
         srs->Release();
         throw UsageError(std::string(what) + ": '" + std::string(text) +
                          "' is not a known CRS; give an EPSG code (e.g. EPSG:4545), WKT or a "
@@ -49,7 +49,9 @@ Crs Crs::parse(std::string_view text, std::string_view what) {
     return c;
 }
 
-Crs Crs::from_epsg(int code) { return parse("EPSG:" + std::to_string(code), "EPSG code"); }
+Crs Crs::from_epsg(int code) {
+    return parse("EPSG:" + std::to_string(code), "EPSG code");
+}
 
 Crs Crs::from_ogr(const OGRSpatialReference* srs) {
     Crs c;
@@ -57,9 +59,15 @@ Crs Crs::from_ogr(const OGRSpatialReference* srs) {
     return c;
 }
 
-bool Crs::empty() const { return !srs_; }
-bool Crs::is_geographic() const { return srs_ && srs_->IsGeographic(); }
-bool Crs::is_projected() const { return srs_ && srs_->IsProjected(); }
+bool Crs::empty() const {
+    return !srs_;
+}
+bool Crs::is_geographic() const {
+    return srs_ && srs_->IsGeographic();
+}
+bool Crs::is_projected() const {
+    return srs_ && srs_->IsProjected();
+}
 
 std::string Crs::name() const {
     if (!srs_) return "";
@@ -121,8 +129,12 @@ Crs Crs::geographic() const {
     return c;
 }
 
-double Crs::semi_major() const { return srs_ ? srs_->GetSemiMajor() : 0.0; }
-double Crs::inverse_flattening() const { return srs_ ? srs_->GetInvFlattening() : 0.0; }
+double Crs::semi_major() const {
+    return srs_ ? srs_->GetSemiMajor() : 0.0;
+}
+double Crs::inverse_flattening() const {
+    return srs_ ? srs_->GetInvFlattening() : 0.0;
+}
 double Crs::false_easting() const {
     return srs_ && srs_->IsProjected() ? srs_->GetNormProjParm(SRS_PP_FALSE_EASTING, 0.0) : 0.0;
 }
@@ -140,7 +152,9 @@ bool Crs::same_as(const Crs& other) const {
     return srs_->IsSame(other.srs_.get(), options);
 }
 
-const OGRSpatialReference* Crs::ogr() const { return srs_.get(); }
+const OGRSpatialReference* Crs::ogr() const {
+    return srs_.get();
+}
 
 std::optional<int> cgcs2000_gk3_epsg(double lon) {
     if (!(lon >= 73.5 && lon < 136.5)) return std::nullopt;
@@ -192,18 +206,20 @@ void Transform::apply(double& x, double& y) const {
 
 std::string check_crs_plausible(const Extent& e, const Crs& crs) {
     if (crs.empty() || !e.valid()) return "";
-    const bool looks_lonlat = e.min_x >= -180.0 && e.max_x <= 180.0 && e.min_y >= -90.0 &&
-                              e.max_y <= 90.0;
-    const bool looks_latlon_china = e.min_x >= 3.0 && e.max_x <= 54.0 && e.min_y >= 73.0 &&
-                                    e.max_y <= 136.0;
+    const bool looks_lonlat =
+        e.min_x >= -180.0 && e.max_x <= 180.0 && e.min_y >= -90.0 && e.max_y <= 90.0;
+    const bool looks_latlon_china =
+        e.min_x >= 3.0 && e.max_x <= 54.0 && e.min_y >= 73.0 && e.max_y <= 136.0;
     const std::string range = fmt("x %.6g..%.6g, y %.6g..%.6g", e.min_x, e.max_x, e.min_y, e.max_y);
     if (crs.is_geographic()) {
         if (looks_latlon_china)
-            return "coordinates (" + range + ") look like latitude/longitude in swapped order; "
+            return "coordinates (" + range +
+                   ") look like latitude/longitude in swapped order; "
                    "swap the x and y columns (x = longitude, y = latitude)";
         if (!looks_lonlat) {
             std::string hint = "coordinates (" + range + ") are not degrees although the CRS " +
-                               crs.label() + " is geographic; give the real CRS with --override-crs";
+                               crs.label() +
+                               " is geographic; give the real CRS with --override-crs";
             if (e.min_x >= 1e7 && e.max_x < 1e8) {
                 const int zone = static_cast<int>(e.min_x / 1e6);
                 if (zone >= 25 && zone <= 45)
@@ -221,17 +237,19 @@ std::string check_crs_plausible(const Extent& e, const Crs& crs) {
     const double unit = crs.linear_unit_m();
     if (looks_lonlat && unit > 0.9 && (e.max_x - e.min_x) < 360.0 && (e.max_y - e.min_y) < 180.0 &&
         std::abs(e.max_x) <= 180.0 && std::abs(e.max_y) <= 90.0)
-        return "coordinates (" + range + ") look like longitude/latitude in degrees although the "
-               "CRS " + crs.label() + " is projected; use --override-crs EPSG:4490 (CGCS2000) "
+        return "coordinates (" + range +
+               ") look like longitude/latitude in degrees although the "
+               "CRS " +
+               crs.label() +
+               " is projected; use --override-crs EPSG:4490 (CGCS2000) "
                "or EPSG:4326 (WGS84)";
     const double fe = crs.false_easting();
     const double cm = crs.central_meridian();
-    const bool tm_like = std::abs(std::fmod(fe - 500000.0, 1e6)) < 1.0;  // x_0 = [zone]500000
+    const bool tm_like = std::abs(std::fmod(fe - 500000.0, 1e6)) < 1.0; // x_0 = [zone]500000
     if (tm_like && fe < 1e6 && e.min_x >= 1e7 && e.max_x < 1e8) {
         const int zone = static_cast<int>(e.min_x / 1e6);
-        std::string hint = "eastings (" + range + ") carry a zone prefix (" +
-                           std::to_string(zone) + ") but the CRS " + crs.label() +
-                           " has none";
+        std::string hint = "eastings (" + range + ") carry a zone prefix (" + std::to_string(zone) +
+                           ") but the CRS " + crs.label() + " has none";
         if (zone >= 25 && zone <= 45 && std::abs(zone * 3.0 - cm) < 1e-6)
             hint += "; use --override-crs EPSG:" + std::to_string(4513 + zone - 25) +
                     " (the same zone with prefix)";

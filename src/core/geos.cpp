@@ -58,7 +58,9 @@ GeomPtr check(Geom* g, std::string_view what) {
     return GeomPtr(g);
 }
 
-std::string_view last_error() { return t_last_error; }
+std::string_view last_error() {
+    return t_last_error;
+}
 
 GeomPtr from_wkt(std::string_view wkt) {
     GEOSWKTReader* reader = GEOSWKTReader_create_r(ctx());
@@ -80,6 +82,8 @@ std::string to_wkt(const Geom* g, int precision) {
     return out;
 }
 
-GeomPtr clone(const Geom* g) { return check(GEOSGeom_clone_r(ctx(), g), "clone"); }
+GeomPtr clone(const Geom* g) {
+    return check(GEOSGeom_clone_r(ctx(), g), "clone");
+}
 
 } // namespace soilrisk::geos

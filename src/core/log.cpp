@@ -24,9 +24,15 @@ void set_log_sink(LogSink sink) {
     g_sink = std::move(sink);
 }
 
-void log_debug(std::string_view message) { emit(LogLevel::debug, message); }
-void log_info(std::string_view message) { emit(LogLevel::info, message); }
-void log_warning(std::string_view message) { emit(LogLevel::warning, message); }
+void log_debug(std::string_view message) {
+    emit(LogLevel::debug, message);
+}
+void log_info(std::string_view message) {
+    emit(LogLevel::info, message);
+}
+void log_warning(std::string_view message) {
+    emit(LogLevel::warning, message);
+}
 
 std::vector<std::string> take_warnings() {
     std::lock_guard lock(g_mutex);

@@ -26,7 +26,7 @@ AreaMode parse_area_mode(std::string_view text);
 /// Computes areas of (multi)polygons given in one CRS. Thread-safe for concurrent
 /// calls after construction.
 class AreaCalculator {
-public:
+  public:
     /// `crs` is the CRS of the geometries that will be measured (must not be empty).
     explicit AreaCalculator(const Crs& crs, AreaMode mode = AreaMode::ellipsoidal);
     ~AreaCalculator();
@@ -40,7 +40,7 @@ public:
     AreaMode mode() const;
     const Crs& crs() const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -12,15 +12,15 @@
 #include <string>
 #include <string_view>
 
-class OGRSpatialReference;              // GDAL/OGR (ogr_spatialref.h)
-class OGRCoordinateTransformation;      // GDAL/OGR
+class OGRSpatialReference;         // GDAL/OGR (ogr_spatialref.h)
+class OGRCoordinateTransformation; // GDAL/OGR
 struct GEOSGeom_t;
 
 namespace soilrisk {
 
 /// A CRS (value type; cheap to copy). Empty when a layer has none.
 class Crs {
-public:
+  public:
     Crs();
     ~Crs();
     Crs(const Crs&);
@@ -62,7 +62,7 @@ public:
     /// empty(). For the library's own use; GDAL types do not cross public APIs.
     const OGRSpatialReference* ogr() const;
 
-private:
+  private:
     std::shared_ptr<const OGRSpatialReference> srs_;
 };
 
@@ -75,7 +75,7 @@ std::optional<int> cgcs2000_gk3_epsg(double lon);
 
 /// Coordinate transformation between two CRSs (traditional GIS axis order).
 class Transform {
-public:
+  public:
     Transform(const Crs& from, const Crs& to);
     ~Transform();
     Transform(Transform&&) noexcept;
@@ -89,8 +89,10 @@ public:
     const Crs& to() const { return to_; }
     /// Whether the two CRSs are the same (the transform is the identity).
     bool identity() const { return identity_; }
+    /// The OGR transformation (null when identity). Not thread-safe: one per thread.
+    OGRCoordinateTransformation* ogr() const { return ct_.get(); }
 
-private:
+  private:
     Crs from_, to_;
     bool identity_ = false;
     std::unique_ptr<OGRCoordinateTransformation, void (*)(OGRCoordinateTransformation*)> ct_;

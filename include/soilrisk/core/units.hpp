@@ -13,10 +13,18 @@ namespace soilrisk {
 inline constexpr double kSquareMetresPerMu = 10000.0 / 15.0;
 inline constexpr double kSquareMetresPerHectare = 10000.0;
 
-constexpr double m2_to_mu(double m2) { return m2 * 15.0 / 10000.0; }
-constexpr double m2_to_ha(double m2) { return m2 / kSquareMetresPerHectare; }
-constexpr double mu_to_m2(double mu) { return mu * 10000.0 / 15.0; }
-constexpr double ha_to_m2(double ha) { return ha * kSquareMetresPerHectare; }
+constexpr double m2_to_mu(double m2) {
+    return m2 * 15.0 / 10000.0;
+}
+constexpr double m2_to_ha(double m2) {
+    return m2 / kSquareMetresPerHectare;
+}
+constexpr double mu_to_m2(double mu) {
+    return mu * 10000.0 / 15.0;
+}
+constexpr double ha_to_m2(double ha) {
+    return ha * kSquareMetresPerHectare;
+}
 
 /// Parses a length with an optional unit: "500", "500m", "500 m", "1.5km", "10 km".
 /// Bare numbers are metres. Throws UsageError naming `what` (e.g. "--reach") when the

@@ -12,7 +12,7 @@
 namespace soilrisk::io {
 
 class AtomicOutput {
-public:
+  public:
     /// Throws OutputExistsError when `path` exists and !overwrite; IoError when its folder
     /// does not exist or is not writable.
     AtomicOutput(std::string path, bool overwrite);
@@ -27,7 +27,7 @@ public:
     /// Renames the temporary file onto the final path. Throws IoError on failure.
     void commit();
 
-private:
+  private:
     std::string final_, temp_;
     bool committed_ = false;
 };

@@ -17,9 +17,9 @@ enum class Lang { zh, en };
 Lang parse_lang(std::string_view text);
 
 struct Column {
-    std::string name;      ///< machine name (CSV header), e.g. "area_mu"
-    std::string label_zh;  ///< XLSX header in Chinese, e.g. "面积（亩）"
-    std::string label_en;  ///< XLSX header in English, e.g. "Area (mu)"
+    std::string name;     ///< machine name (CSV header), e.g. "area_mu"
+    std::string label_zh; ///< XLSX header in Chinese, e.g. "面积（亩）"
+    std::string label_en; ///< XLSX header in English, e.g. "Area (mu)"
     /// Decimals shown in XLSX and written to CSV for reals (-1: full precision in CSV,
     /// general format in XLSX).
     int decimals = -1;
@@ -27,8 +27,8 @@ struct Column {
 };
 
 struct Table {
-    std::string name;  ///< sheet name / table name (ASCII), e.g. "near_summary"
-    std::string title_zh, title_en;  ///< optional caption (XLSX only)
+    std::string name;               ///< sheet name / table name (ASCII), e.g. "near_summary"
+    std::string title_zh, title_en; ///< optional caption (XLSX only)
     std::vector<Column> columns;
     std::vector<std::vector<Value>> rows;
 
@@ -46,8 +46,7 @@ void write_csv(const Table& table, const std::string& path, bool overwrite);
 /// bold frozen header row, number formats from `decimals`, column widths to fit.
 /// An optional "about" sheet lists provenance (key, value pairs). Atomic.
 void write_xlsx(const std::vector<const Table*>& tables, const std::string& path, Lang lang,
-                bool overwrite,
-                const std::vector<std::pair<std::string, std::string>>& about = {});
+                bool overwrite, const std::vector<std::pair<std::string, std::string>>& about = {});
 
 /// Writes `table` as CSV or XLSX depending on the extension of `path` (.csv/.xlsx).
 void write_table(const Table& table, const std::string& path, Lang lang, bool overwrite);

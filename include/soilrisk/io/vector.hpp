@@ -34,15 +34,16 @@ InvalidPolicy parse_invalid_policy(std::string_view text);
 /// What the user says about one input layer (the same keys serve the CLI and the
 /// project file).
 struct VectorInput {
-    std::string role = "input";  ///< e.g. "farmland", "sources": used in messages
-    std::string path;            ///< file, folder (FileGDB) or "PG:…" connection string
-    std::string layer;           ///< layer name; may be empty when the source has one layer
-    std::string encoding;        ///< attribute encoding to use if the file does not say
-    std::string assume_crs;      ///< CRS when the layer has none
-    std::string override_crs;    ///< CRS that replaces the layer's own (wrongly labelled data)
-    std::string where;           ///< optional OGR SQL attribute filter
+    std::string role = "input"; ///< e.g. "farmland", "sources": used in messages
+    std::string path;           ///< file, folder (FileGDB) or "PG:…" connection string
+    std::string layer;          ///< layer name; may be empty when the source has one layer
+    std::string encoding;       ///< attribute encoding to use if the file does not say
+    std::string assume_crs;     ///< CRS when the layer has none
+    std::string override_crs;   ///< CRS that replaces the layer's own (wrongly labelled data)
+    std::string where;          ///< optional OGR SQL attribute filter
     InvalidPolicy invalid = InvalidPolicy::fix;
-    std::map<std::string, std::string> fields;  ///< role -> field name
+    bool allow_empty = false; ///< an empty layer (or filter result) is an error unless set
+    std::map<std::string, std::string> fields; ///< role -> field name
     /// CSV only: coordinate columns (auto-detected from x/y, lon/lat, 经度/纬度 …).
     std::string x_field, y_field;
 };
@@ -61,38 +62,38 @@ enum class GeometryKind { point, line, polygon, mixed, none };
 const char* to_string(GeometryKind k);
 
 struct Feature {
-    std::int64_t fid = -1;   ///< the source's feature id (as ogrinfo shows it)
-    geos::GeomPtr geom;      ///< in the layer's CRS; never null for a kept feature
-    std::vector<Value> values;  ///< one per Layer::fields
+    std::int64_t fid = -1;     ///< the source's feature id (as ogrinfo shows it)
+    geos::GeomPtr geom;        ///< in the layer's CRS; never null for a kept feature
+    std::vector<Value> values; ///< one per Layer::fields
 };
 
 /// What reading found and did, for logs, `info` and manifests.
 struct ReadReport {
     std::string driver;
-    std::string encoding;          ///< resolved encoding, e.g. "UTF-8", "CP936"
-    std::string encoding_source;   ///< which rule won: ".cpg", "DBF LDID 77", "--encoding", …
+    std::string encoding;        ///< resolved encoding, e.g. "UTF-8", "CP936"
+    std::string encoding_source; ///< which rule won: ".cpg", "DBF LDID 77", "--encoding", …
     std::int64_t features_read = 0;
-    std::int64_t invalid = 0;      ///< invalid geometries found
-    std::int64_t repaired = 0;     ///< … of which repaired (policy fix)
-    std::int64_t skipped = 0;      ///< features dropped (policy skip, or unrepairable)
-    std::int64_t empty_or_null = 0;  ///< features without geometry (dropped)
-    std::int64_t duplicate_ids = 0;  ///< features whose "id" role value repeats
+    std::int64_t invalid = 0;       ///< invalid geometries found
+    std::int64_t repaired = 0;      ///< … of which repaired (policy fix)
+    std::int64_t skipped = 0;       ///< features dropped (policy skip, or unrepairable)
+    std::int64_t empty_or_null = 0; ///< features without geometry (dropped)
+    std::int64_t duplicate_ids = 0; ///< features whose "id" role value repeats
     std::vector<std::int64_t> repaired_fids;
     std::vector<std::string> warnings;
 };
 
 /// A layer in memory.
 class Layer {
-public:
-    std::string source;       ///< path as given
-    std::string name;         ///< layer name
-    std::string role;         ///< the VectorInput role
-    Crs crs;                  ///< CRS of the geometries (the working CRS after read())
-    Crs native_crs;           ///< CRS of the file (after assume/override)
+  public:
+    std::string source; ///< path as given
+    std::string name;   ///< layer name
+    std::string role;   ///< the VectorInput role
+    Crs crs;            ///< CRS of the geometries (the working CRS after read())
+    Crs native_crs;     ///< CRS of the file (after assume/override)
     GeometryKind kind = GeometryKind::none;
     std::vector<FieldDef> fields;
     std::vector<Feature> features;
-    std::map<std::string, std::string> roles;  ///< role -> field name, from VectorInput
+    std::map<std::string, std::string> roles; ///< role -> field name, from VectorInput
     ReadReport report;
 
     /// Index of a field by name, case-insensitive; -1 if absent.
@@ -113,7 +114,7 @@ public:
 /// An opened (not yet read) vector source: resolved layer, CRS and encoding, and the
 /// extent, so that the working CRS can be chosen before reading.
 class VectorReader {
-public:
+  public:
     /// Opens read-only and resolves layer, CRS and encoding. Throws IoError/DataError.
     explicit VectorReader(VectorInput input);
     ~VectorReader();
@@ -134,7 +135,7 @@ public:
     /// Reads all features, reprojected to `target` (empty: keep native CRS).
     Layer read(const Crs& target = Crs(), Progress progress = {});
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -18,7 +18,7 @@ namespace soilrisk::io {
 enum class OutputGeometry { point, line, polygon, multipolygon, multiline, none };
 
 class GpkgWriter {
-public:
+  public:
     /// Opens the output (temporary name). Throws OutputExistsError/IoError.
     GpkgWriter(std::string path, bool overwrite);
     ~GpkgWriter();
@@ -29,8 +29,8 @@ public:
     /// geometry). Fields come from the table's columns: integer, real or string by the
     /// first non-null value in each column. For geometry type `none`, an attribute-only
     /// table (e.g. a summary) is written.
-    void add_layer(const std::string& name, OutputGeometry type, const Crs& crs,
-                   const Table& table, const std::vector<const GEOSGeom_t*>& geometries);
+    void add_layer(const std::string& name, OutputGeometry type, const Crs& crs, const Table& table,
+                   const std::vector<const GEOSGeom_t*>& geometries);
 
     /// Stores a QGIS style (QML text) for `layer` in the layer_styles table so that QGIS
     /// applies it when the layer opens.
@@ -44,7 +44,7 @@ public:
 
     const std::string& path() const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

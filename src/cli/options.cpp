@@ -1,0 +1,51 @@
+#include "cli/options.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include "soilrisk/core/error.hpp"
+
+namespace soilrisk::cli {
+
+void add_vector_input(CLI::App& app, io::VectorInput& input, std::vector<std::string>& fields_out,
+                      const std::string& role, const std::string& help, bool required) {
+    input.role = role;
+    const bool generic = role == "input";
+    const std::string p = generic ? "--" : "--" + role + "-";
+    CLI::Option* path = generic ? app.add_option("path", input.path, help)
+                                : app.add_option("--" + role, input.path, help);
+    path->type_name("PATH");
+    if (required) path->required();
+    app.add_option(p + "layer", input.layer, "Layer name (when the source has several)")
+        ->type_name("NAME");
+    app.add_option(p + "encoding", input.encoding,
+                   "Attribute encoding when the file does not say (e.g. GBK, UTF-8)");
+    app.add_option(p + "assume-crs", input.assume_crs,
+                   "CRS of data that has none (e.g. EPSG:4545)");
+    app.add_option(p + "override-crs", input.override_crs,
+                   "CRS that replaces a wrongly labelled one (e.g. EPSG:4524)");
+    app.add_option(p + "where", input.where, "Attribute filter (OGR SQL, e.g. \"category=3\")");
+    app.add_option(p + "field", fields_out,
+                   "Map a role to a field: ROLE=FIELD (e.g. category=LB); repeatable")
+        ->type_name("ROLE=FIELD");
+    app.add_option(p + "x", input.x_field, "CSV: column with x / longitude");
+    app.add_option(p + "y", input.y_field, "CSV: column with y / latitude");
+}
+
+void apply_field_roles(io::VectorInput& input, const std::vector<std::string>& fields) {
+    for (const auto& item : fields) {
+        const auto eq = item.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
+            throw UsageError("--" + (input.role == "input" ? std::string() : input.role + "-") +
+                             "field: '" + item + "' must be ROLE=FIELD, e.g. category=LB");
+        input.fields[item.substr(0, eq)] = item.substr(eq + 1);
+    }
+}
+
+void add_invalid_option(CLI::App& app, std::string& policy_text) {
+    app.add_option("--invalid", policy_text,
+                   "Invalid geometries: fix (GEOS MakeValid, logged), skip, or error")
+        ->check(CLI::IsMember({"fix", "skip", "error"}))
+        ->capture_default_str();
+}
+
+} // namespace soilrisk::cli

@@ -1,0 +1,29 @@
+// Option declarations shared by the subcommands: one option shape for every input role
+// (--farmland PATH --farmland-layer NAME --farmland-field category=LB …).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "soilrisk/io/vector.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace soilrisk::cli {
+
+/// Declares --ROLE, --ROLE-layer, --ROLE-encoding, --ROLE-assume-crs, --ROLE-override-crs,
+/// --ROLE-where, --ROLE-field ROLE=FIELD (repeatable), --ROLE-x/--ROLE-y (CSV) bound to
+/// `input`. For role "input" the path is positional and the others have no prefix.
+/// `fields_out` receives the raw ROLE=FIELD strings; call apply_field_roles() in run().
+void add_vector_input(CLI::App& app, io::VectorInput& input, std::vector<std::string>& fields_out,
+                      const std::string& role, const std::string& help, bool required);
+
+/// Moves "role=field" strings into input.fields; throws UsageError on bad syntax.
+void apply_field_roles(io::VectorInput& input, const std::vector<std::string>& fields);
+
+/// Declares --invalid fix|skip|error into `policy_text`.
+void add_invalid_option(CLI::App& app, std::string& policy_text);
+
+} // namespace soilrisk::cli

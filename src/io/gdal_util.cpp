@@ -1,0 +1,71 @@
+#include "io/gdal_util.hpp"
+
+#include <cpl_error.h>
+#include <geos_c.h>
+#include <mutex>
+#include <vector>
+
+namespace soilrisk::io {
+
+void gdal_init() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        GDALAllRegister();
+        // Errors go through CplErrorCapture or are silenced; the library never prints.
+        CPLSetConfigOption("CPL_LOG", nullptr);
+        CPLSetConfigOption("OGR_GEOJSON_MAX_OBJ_SIZE", "0");
+    });
+}
+
+CplErrorCapture::CplErrorCapture() {
+    CPLPushErrorHandlerEx(&CplErrorCapture::handler, this);
+    CPLSetCurrentErrorHandlerCatchDebug(FALSE);
+}
+
+CplErrorCapture::~CplErrorCapture() {
+    CPLPopErrorHandler();
+}
+
+void CPL_STDCALL CplErrorCapture::handler(CPLErr level, CPLErrorNum, const char* msg) {
+    if (level == CE_Debug) return;
+    auto* self = static_cast<CplErrorCapture*>(CPLGetErrorHandlerUserData());
+    if (self && msg) self->last_ = msg;
+}
+
+geos::GeomPtr make_valid_keep(const GEOSGeom_t* g, GeometryKind kind) {
+    const auto ctx = geos::ctx();
+    GEOSMakeValidParams* params = GEOSMakeValidParams_create_r(ctx);
+    GEOSMakeValidParams_setMethod_r(ctx, params, GEOS_MAKE_VALID_STRUCTURE);
+    GEOSMakeValidParams_setKeepCollapsed_r(ctx, params, 0);
+    geos::GeomPtr fixed(GEOSMakeValidWithParams_r(ctx, g, params));
+    GEOSMakeValidParams_destroy_r(ctx, params);
+    if (!fixed) {
+        // Fall back to the linework method.
+        fixed.reset(GEOSMakeValid_r(ctx, g));
+        if (!fixed) return nullptr;
+    }
+    const int want_dim = kind == GeometryKind::polygon ? 2 : kind == GeometryKind::line ? 1 : -1;
+    if (want_dim < 0) return fixed;
+    if (GEOSGeom_getDimensions_r(ctx, fixed.get()) == want_dim &&
+        GEOSGeomTypeId_r(ctx, fixed.get()) != GEOS_GEOMETRYCOLLECTION)
+        return fixed;
+    // Keep only the parts of the wanted dimension.
+    std::vector<GEOSGeometry*> parts;
+    const int n = GEOSGetNumGeometries_r(ctx, fixed.get());
+    for (int i = 0; i < n; ++i) {
+        const GEOSGeometry* part = GEOSGetGeometryN_r(ctx, fixed.get(), i);
+        const int type = GEOSGeomTypeId_r(ctx, part);
+        const bool keep = want_dim == 2 ? (type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON)
+                                        : (type == GEOS_LINESTRING || type == GEOS_MULTILINESTRING);
+        if (!keep || GEOSisEmpty_r(ctx, part)) continue;
+        const int m = GEOSGetNumGeometries_r(ctx, part);
+        for (int j = 0; j < m; ++j)
+            parts.push_back(GEOSGeom_clone_r(ctx, GEOSGetGeometryN_r(ctx, part, j)));
+    }
+    if (parts.empty()) return nullptr;
+    return geos::GeomPtr(
+        GEOSGeom_createCollection_r(ctx, want_dim == 2 ? GEOS_MULTIPOLYGON : GEOS_MULTILINESTRING,
+                                    parts.data(), static_cast<unsigned>(parts.size())));
+}
+
+} // namespace soilrisk::io

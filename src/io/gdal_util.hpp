@@ -1,0 +1,44 @@
+// GDAL helpers private to the library: RAII owners, one-time registration, capture of
+// GDAL's error messages so that they can be put into our own one-line errors.
+#pragma once
+
+#include <gdal_priv.h>
+#include <memory>
+#include <string>
+
+#include "soilrisk/core/geos.hpp"
+#include "soilrisk/io/vector.hpp"
+
+namespace soilrisk::io {
+
+struct GdalDatasetCloser {
+    void operator()(GDALDataset* ds) const noexcept {
+        if (ds) GDALClose(GDALDataset::ToHandle(ds));
+    }
+};
+using GdalDatasetPtr = std::unique_ptr<GDALDataset, GdalDatasetCloser>;
+
+/// Registers GDAL drivers once (thread-safe) and sets the options soilrisk relies on.
+void gdal_init();
+
+/// Collects CPL errors raised while alive instead of printing them.
+class CplErrorCapture {
+  public:
+    CplErrorCapture();
+    ~CplErrorCapture();
+    CplErrorCapture(const CplErrorCapture&) = delete;
+    CplErrorCapture& operator=(const CplErrorCapture&) = delete;
+    /// The last error (failure or warning) message, "" if none.
+    std::string message() const { return last_; }
+
+  private:
+    static void CPL_STDCALL handler(CPLErr, CPLErrorNum, const char* msg);
+    std::string last_;
+};
+
+/// Repairs an invalid geometry with GEOS MakeValid (structure method) and keeps only the
+/// parts of the expected kind (polygonal for polygon layers, lineal for line layers).
+/// Returns null or empty when nothing of that kind is left.
+geos::GeomPtr make_valid_keep(const GEOSGeom_t* g, GeometryKind kind);
+
+} // namespace soilrisk::io

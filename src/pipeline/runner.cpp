@@ -1,0 +1,178 @@
+#include "soilrisk/pipeline/runner.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "soilrisk/core/error.hpp"
+#include "soilrisk/core/log.hpp"
+#include "soilrisk/io/output.hpp"
+
+namespace fs = std::filesystem;
+
+namespace soilrisk::pipeline {
+
+RunContext::RunContext(const Project& project, RunOptions options)
+    : project_(project), options_(std::move(options)) {
+    lang_ = options_.lang_given ? options_.lang : io::parse_lang(project_.lang);
+}
+
+RunContext::~RunContext() = default;
+
+const Crs& RunContext::working_crs() {
+    if (working_known_) return working_;
+    std::vector<io::VectorReader> readers;
+    if (project_.crs.empty()) {
+        for (const auto& [key, input] : project_.layers)
+            readers.emplace_back(input);
+    }
+    std::vector<const io::VectorReader*> ptrs;
+    for (const auto& r : readers)
+        ptrs.push_back(&r);
+    working_ = io::working_crs_for(ptrs, project_.crs);
+    working_known_ = true;
+    log_info("working CRS: " + working_.label() + " (" + working_.name() + ")" +
+             (project_.crs.empty() ? ", chosen from the centre of the data" : ""));
+    return working_;
+}
+
+const io::VectorInput& RunContext::layer_input(const std::string& key) const {
+    const auto it = project_.layers.find(key);
+    if (it == project_.layers.end()) {
+        std::string keys;
+        for (const auto& [k, v] : project_.layers)
+            keys += (keys.empty() ? "" : ", ") + k;
+        throw UsageError(project_.file.filename().string() + ": no layer '" + key +
+                         "' in [layers] (declared: " + (keys.empty() ? "none" : keys) + ")");
+    }
+    return it->second;
+}
+
+const io::Layer& RunContext::layer(const std::string& key) {
+    const auto it = layers_.find(key);
+    if (it != layers_.end()) return it->second;
+    const io::VectorInput& input = layer_input(key);
+    const Crs& crs = working_crs();
+    io::Layer l = io::read_vector(input, crs, options_.progress);
+    log_info("read " + std::to_string(l.features.size()) + " features from " + l.where() +
+             " (CRS " + l.native_crs.label() + ", encoding " + l.report.encoding + ")");
+    return layers_.emplace(key, std::move(l)).first->second;
+}
+
+const std::string& RunContext::raster(const std::string& key) const {
+    const auto it = project_.rasters.find(key);
+    if (it == project_.rasters.end()) {
+        std::string keys;
+        for (const auto& [k, v] : project_.rasters)
+            keys += (keys.empty() ? "" : ", ") + k;
+        throw UsageError(project_.file.filename().string() + ": no raster '" + key +
+                         "' in [rasters] (declared: " + (keys.empty() ? "none" : keys) + ")");
+    }
+    return it->second;
+}
+
+std::string RunContext::output_path(const std::string& name) const {
+    const std::string dir = options_.out_dir.empty() ? project_.out_dir : options_.out_dir;
+    return (fs::path(dir) / name).string();
+}
+
+void RunContext::record(const std::string& step, const std::string& path, const std::string& kind,
+                        const std::string& description) {
+    outputs_.push_back({step, path, kind, description});
+    log_info("wrote " + path);
+}
+
+const std::vector<StepType>& step_types(); // steps.cpp
+
+std::string run_project(const Project& project, const RunOptions& options) {
+    // Validate every step before any runs: a typo in the last step must not cost the
+    // time of the first ones.
+    for (const auto& step : project.steps) {
+        const StepType* type = nullptr;
+        for (const auto& t : step_types())
+            if (t.type == step.type) type = &t;
+        if (!type) {
+            std::string known;
+            for (const auto& t : step_types())
+                known += (known.empty() ? "" : ", ") + t.type;
+            throw UsageError(step.params.where() + ": unknown step type '" + step.type +
+                             "' (known: " + known + ")");
+        }
+        step.params.check_keys(type->keys);
+    }
+    for (const auto& [key, input] : project.layers) {
+        if (input.path.find(':') == std::string::npos && !fs::exists(input.path))
+            throw IoError(project.file.filename().string() + " [layers." + key + "]: '" +
+                          input.path + "' does not exist (paths are relative to the project file)");
+    }
+    for (const auto& [key, path] : project.rasters) {
+        if (!fs::exists(path))
+            throw IoError(project.file.filename().string() + " [rasters." + key + "]: '" + path +
+                          "' does not exist (paths are relative to the project file)");
+    }
+
+    RunContext ctx(project, options);
+    const std::string out_dir = options.out_dir.empty() ? project.out_dir : options.out_dir;
+    std::error_code ec;
+    fs::create_directories(out_dir, ec);
+    if (ec) throw IoError("cannot create the output folder '" + out_dir + "': " + ec.message());
+    take_warnings();
+
+    nlohmann::json manifest;
+    manifest["soilrisk_version"] = SOILRISK_VERSION;
+    manifest["project"] = fs::absolute(project.file).string();
+    manifest["name"] = project.name;
+    manifest["command_line"] = options.command_line;
+    manifest["steps"] = nlohmann::json::array();
+
+    const std::size_t n = project.steps.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        const StepSpec& step = project.steps[i];
+        const StepType* type = nullptr;
+        for (const auto& t : step_types())
+            if (t.type == step.type) type = &t;
+        log_info("step " + std::to_string(i + 1) + "/" + std::to_string(n) + ": " + step.name +
+                 " (" + step.type + ")");
+        const auto start = std::chrono::steady_clock::now();
+        const std::size_t first_output = ctx.outputs().size();
+        RunContext& c = ctx;
+        type->run(c, step);
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        nlohmann::json js;
+        js["name"] = step.name;
+        js["type"] = step.type;
+        js["seconds"] = seconds;
+        nlohmann::json params;
+        for (const auto& key : step.params.keys())
+            params.push_back(key);
+        js["parameters"] = params;
+        js["outputs"] = nlohmann::json::array();
+        for (std::size_t k = first_output; k < ctx.outputs().size(); ++k) {
+            const auto& o = ctx.outputs()[k];
+            js["outputs"].push_back({{"path", fs::relative(o.path, out_dir).string()},
+                                     {"kind", o.kind},
+                                     {"description", o.description}});
+        }
+        manifest["steps"].push_back(js);
+    }
+    manifest["working_crs"] = project.layers.empty() && project.crs.empty()
+                                  ? nlohmann::json()
+                                  : nlohmann::json(ctx.working_crs().label());
+    manifest["inputs"] = nlohmann::json::array();
+    for (const auto& [key, input] : project.layers)
+        manifest["inputs"].push_back({{"key", key}, {"path", input.path}, {"layer", input.layer}});
+    manifest["warnings"] = take_warnings();
+
+    const std::string path = (fs::path(out_dir) / "manifest.json").string();
+    io::AtomicOutput out(path, true);
+    {
+        std::ofstream f(out.temp_path(), std::ios::binary);
+        f << manifest.dump(2) << "\n";
+        if (!f) throw IoError("cannot write '" + path + "'");
+    }
+    out.commit();
+    return path;
+}
+
+} // namespace soilrisk::pipeline
