@@ -265,10 +265,10 @@ def build(log):
     ech = E[sr2, sc2]
     accn = acc_km2.reshape(grid.shape)[sr2, sc2]
     wn = np.where(river[sr2, sc2], w_main[sr2, sc2],
-                  np.clip(110.0 * np.sqrt(np.maximum(accn - 3.0, 0.0)), 0.0, 700.0))
+                  np.clip(65.0 * np.sqrt(np.maximum(accn - 20.0, 0.0)), 0.0, 550.0))
     wn = wn * (0.8 + 0.4 * (value_noise(grid.shape, 30, rng) * 0.5 + 0.5))
     cross = 0.012 + 0.006 * (value_noise(grid.shape, 40, rng) * 0.5 + 0.5)
-    floor = dch <= wn
+    floor = (dch <= wn) & (wn > 0)
     efloor = ech + cross * dch
     t = np.maximum(dch - wn, 0.0)
     lh = 450.0 + 250.0 * value_noise(grid.shape, 60, rng)

@@ -1,0 +1,59 @@
+// Lengths, working-CRS choice and the CRS plausibility checks.
+#include <catch2/catch.hpp>
+
+#include "soilrisk/core/crs.hpp"
+#include "soilrisk/core/error.hpp"
+#include "soilrisk/core/units.hpp"
+
+using namespace soilrisk;
+
+TEST_CASE("lengths with units", "[core][units]") {
+    CHECK(parse_length("500", "x") == 500.0);
+    CHECK(parse_length("500m", "x") == 500.0);
+    CHECK(parse_length(" 2.5 km ", "x") == 2500.0);
+    CHECK_THROWS_AS(parse_length("10 miles", "--reach"), UsageError);
+    CHECK_THROWS_WITH(parse_length("-5", "--reach"), Catch::Contains("--reach"));
+    CHECK(parse_length_list("0,500,1km", "--rings") == std::vector<double>{0, 500, 1000});
+    CHECK_THROWS_WITH(parse_length_list("0,500,500", "--rings"), Catch::Contains("increasing"));
+}
+
+TEST_CASE("the working CRS is the CGCS2000 3-degree GK zone of the centre", "[core][crs]") {
+    CHECK(choose_working_crs(109.4, 24.3).epsg() == 4545);  // Liuzhou urban core, CM 108
+    CHECK(choose_working_crs(109.6, 25.7).epsg() == 4546);  // east of 109.5: CM 111
+    CHECK(choose_working_crs(116.4, 39.9).epsg() == 4548);  // Beijing: CM 117
+    CHECK(choose_working_crs(1.5, 41.5).epsg() == 32631);   // Catalonia: UTM 31N
+    CHECK(choose_working_crs(-97.3, 32.7).epsg() == 32614); // Fort Worth: UTM 14N
+    CHECK(cgcs2000_gk3_epsg(75.0) == 4534);
+    CHECK(cgcs2000_gk3_epsg(135.0) == 4554);
+    CHECK_FALSE(cgcs2000_gk3_epsg(60.0).has_value());
+}
+
+TEST_CASE("CRS parsing and transforms use lon/lat order", "[core][crs]") {
+    const Crs gk = Crs::parse("4545");
+    CHECK(gk.is_projected());
+    CHECK(gk.central_meridian() == 108.0);
+    CHECK(gk.false_easting() == 500000.0);
+    CHECK(gk.geographic().epsg() == 4490);
+    CHECK(Crs::from_epsg(4524).false_easting() == 36500000.0);
+    CHECK_THROWS_AS(Crs::parse("EPSG:999999", "--crs"), UsageError);
+    Transform t(Crs::from_epsg(4490), gk);
+    double x = 108.0, y = 24.0;
+    t.apply(x, y);
+    CHECK(x == Approx(500000.0).margin(1e-6));
+    CHECK(y == Approx(2655947.0).margin(100.0));
+}
+
+TEST_CASE("implausible coordinates name the likely fix", "[core][crs]") {
+    const Extent degrees{109.1, 25.0, 109.3, 25.2};
+    const Extent gk{400000, 2800000, 410000, 2810000};
+    const Extent gk36{36400000, 2800000, 36410000, 2810000};
+    CHECK(check_crs_plausible(gk, Crs::from_epsg(4545)).empty());
+    CHECK(check_crs_plausible(degrees, Crs::from_epsg(4490)).empty());
+    CHECK(check_crs_plausible(gk36, Crs::from_epsg(4524)).empty());
+    CHECK_THAT(check_crs_plausible(degrees, Crs::from_epsg(4545)), Catch::Contains("EPSG:4490"));
+    CHECK_THAT(check_crs_plausible(gk36, Crs::from_epsg(4545)), Catch::Contains("EPSG:4524"));
+    CHECK_THAT(check_crs_plausible(gk, Crs::from_epsg(4524)), Catch::Contains("EPSG:4545"));
+    CHECK_THAT(check_crs_plausible(gk, Crs::from_epsg(4490)), Catch::Contains("not degrees"));
+    CHECK_THAT(check_crs_plausible(Extent{25.0, 109.1, 25.2, 109.3}, Crs::from_epsg(4326)),
+               Catch::Contains("swapped"));
+}
