@@ -145,6 +145,7 @@ struct GpkgWriter::Impl {
     AtomicOutput out;
     GDALDatasetUniquePtr ds; // declared after `out`: closed before the temporary is removed
     bool finished = false;
+    bool failed = false; ///< a write failed midway: the file is incomplete, only discard it
 
     Impl(std::string path, bool overwrite) : out(std::move(path), overwrite) {}
 
@@ -160,6 +161,21 @@ struct GpkgWriter::Impl {
         if (finished)
             throw std::logic_error(std::string("GpkgWriter::") + what + " after finish() for " +
                                    out.final_path());
+        if (failed)
+            throw std::logic_error(std::string("GpkgWriter::") + what +
+                                   " after a failed write to " + out.final_path());
+    }
+
+    /// Runs a write; if it throws, the writer is marked failed (a layer may be half
+    /// written, a transaction open) and only destruction remains.
+    template <class F> void write(F&& body) {
+        try {
+            QuietGdal quiet;
+            body();
+        } catch (...) {
+            failed = true;
+            throw;
+        }
     }
 
     void create_field(OGRLayer& l, const char* name, OGRFieldType type, int width = 0) {
@@ -217,6 +233,101 @@ struct GpkgWriter::Impl {
                           gdal_message());
         return l;
     }
+
+    void write_layer(const std::string& name, OutputGeometry type, const Crs& crs,
+                     const Table& table, const std::vector<const GEOSGeom_t*>& geometries) {
+        const bool spatial = type != OutputGeometry::none;
+        const OGRwkbGeometryType gtype = ogr_type(type);
+        std::vector<const char*> options;
+        if (spatial) options = {"GEOMETRY_NAME=geom", "SPATIAL_INDEX=YES"};
+        OGRLayer& layer = create_layer(name, spatial ? crs.ogr() : nullptr, gtype, options);
+
+        std::vector<OGRFieldType> types;
+        for (std::size_t c = 0; c < table.columns.size(); ++c) {
+            types.push_back(field_type(table, c));
+            create_field(layer, table.columns[c].name.c_str(), types.back());
+        }
+
+        std::unique_ptr<GEOSWKBWriter, WkbWriterDeleter> wkb(GEOSWKBWriter_create_r(geos::ctx()));
+        GEOSWKBWriter_setOutputDimension_r(geos::ctx(), wkb.get(), 2);
+
+        if (ds->StartTransaction() != OGRERR_NONE)
+            throw IoError("cannot write to '" + out.final_path() + "'" + gdal_message());
+        OGRFeatureDefn* defn = layer.GetLayerDefn();
+        for (std::size_t r = 0; r < table.rows.size(); ++r) {
+            OGRFeatureUniquePtr f(OGRFeature::CreateFeature(defn));
+            for (std::size_t c = 0; c < types.size(); ++c)
+                set_field(*f, static_cast<int>(c), types[c], table.rows[r][c]);
+            if (spatial && geometries[r]) {
+                const std::string where = "layer '" + name + "' of '" + out.final_path() +
+                                          "', row " + std::to_string(r + 1);
+                if (OGRGeometryUniquePtr g = to_ogr(wkb.get(), geometries[r], gtype, where))
+                    f->SetGeometryDirectly(g.release());
+            }
+            insert(layer, *f);
+        }
+        if (ds->CommitTransaction() != OGRERR_NONE)
+            throw IoError("cannot write layer '" + name + "' to '" + out.final_path() + "'" +
+                          gdal_message());
+    }
+
+    void write_style(OGRLayer& target, const std::string& qml, const std::string& sld) {
+        const std::string layer_name = target.GetName();
+        const std::string geom_column = target.GetGeometryColumn();
+        OGRLayer& styles = styles_table();
+
+        // One default per layer, as QGIS keeps it: the newest style wins.
+        std::string quoted = layer_name;
+        for (std::size_t i = quoted.find('\''); i != std::string::npos;
+             i = quoted.find('\'', i + 2))
+            quoted.insert(i, 1, '\'');
+        const std::string filter = "useAsDefault = 1 AND f_table_name = '" + quoted + "'";
+        styles.SetAttributeFilter(filter.c_str());
+        styles.ResetReading();
+        std::vector<OGRFeatureUniquePtr> old_defaults;
+        while (OGRFeature* f = styles.GetNextFeature())
+            old_defaults.emplace_back(f);
+        styles.SetAttributeFilter(nullptr);
+        for (auto& f : old_defaults) {
+            f->SetField("useAsDefault", 0);
+            if (styles.SetFeature(f.get()) != OGRERR_NONE)
+                throw IoError("cannot update layer_styles in '" + out.final_path() + "'" +
+                              gdal_message());
+        }
+
+        OGRFeatureUniquePtr f(OGRFeature::CreateFeature(styles.GetLayerDefn()));
+        // QGIS looks styles up with f_table_schema = '' (not NULL) and the geometry column.
+        f->SetField("f_table_catalog", "");
+        f->SetField("f_table_schema", "");
+        f->SetField("f_table_name", layer_name.c_str());
+        f->SetField("f_geometry_column", geom_column.c_str());
+        f->SetField("styleName", layer_name.c_str());
+        f->SetField("styleQML", qml.c_str());
+        f->SetField("styleSLD", sld.c_str());
+        f->SetField("useAsDefault", 1);
+        f->SetField("description", "soilrisk " SOILRISK_VERSION);
+        f->SetField("owner", "");
+        insert(styles, *f);
+    }
+
+    void write_metadata(const std::vector<std::pair<std::string, std::string>>& about) {
+        OGRLayer* table = ds->GetLayerByName(k_about_table);
+        if (!table) {
+            table = &create_layer(k_about_table, nullptr, wkbNone, {});
+            create_field(*table, "key", OFTString);
+            create_field(*table, "value", OFTString);
+        }
+        for (const auto& [key, value] : about) {
+            OGRFeatureUniquePtr f(OGRFeature::CreateFeature(table->GetLayerDefn()));
+            f->SetField("key", key.c_str());
+            f->SetField("value", value.c_str());
+            insert(*table, *f);
+            // GDAL metadata items are "key=value" lists: a '=' in the key would split it.
+            std::string md_key = key;
+            std::replace(md_key.begin(), md_key.end(), '=', '_');
+            ds->SetMetadataItem(md_key.c_str(), value.c_str());
+        }
+    }
 };
 
 GpkgWriter::GpkgWriter(std::string path, bool overwrite) {
@@ -261,98 +372,19 @@ void GpkgWriter::add_layer(const std::string& name, OutputGeometry type, const C
                                    std::to_string(row.size()) + " values for " +
                                    std::to_string(table.columns.size()) + " columns");
 
-    QuietGdal quiet;
-    const OGRwkbGeometryType gtype = ogr_type(type);
-    std::vector<const char*> options;
-    if (spatial) options = {"GEOMETRY_NAME=geom", "SPATIAL_INDEX=YES"};
-    OGRLayer& layer = impl_->create_layer(name, spatial ? crs.ogr() : nullptr, gtype, options);
-
-    std::vector<OGRFieldType> types;
-    for (std::size_t c = 0; c < table.columns.size(); ++c) {
-        types.push_back(field_type(table, c));
-        impl_->create_field(layer, table.columns[c].name.c_str(), types.back());
-    }
-
-    std::unique_ptr<GEOSWKBWriter, WkbWriterDeleter> wkb(GEOSWKBWriter_create_r(geos::ctx()));
-    GEOSWKBWriter_setOutputDimension_r(geos::ctx(), wkb.get(), 2);
-
-    if (impl_->ds->StartTransaction() != OGRERR_NONE)
-        throw IoError("cannot write to '" + impl_->out.final_path() + "'" + gdal_message());
-    OGRFeatureDefn* defn = layer.GetLayerDefn();
-    for (std::size_t r = 0; r < table.rows.size(); ++r) {
-        OGRFeatureUniquePtr f(OGRFeature::CreateFeature(defn));
-        for (std::size_t c = 0; c < types.size(); ++c)
-            set_field(*f, static_cast<int>(c), types[c], table.rows[r][c]);
-        if (spatial && geometries[r]) {
-            const std::string where = "layer '" + name + "' of '" + impl_->out.final_path() +
-                                      "', row " + std::to_string(r + 1);
-            if (OGRGeometryUniquePtr g = to_ogr(wkb.get(), geometries[r], gtype, where))
-                f->SetGeometryDirectly(g.release());
-        }
-        impl_->insert(layer, *f);
-    }
-    if (impl_->ds->CommitTransaction() != OGRERR_NONE)
-        throw IoError("cannot write layer '" + name + "' to '" + impl_->out.final_path() + "'" +
-                      gdal_message());
+    impl_->write([&] { impl_->write_layer(name, type, crs, table, geometries); });
 }
 
 void GpkgWriter::add_style(const std::string& layer_name, const std::string& qml,
                            const std::string& sld) {
     impl_->require_open("add_style");
-    QuietGdal quiet;
     OGRLayer& target = impl_->layer(layer_name);
-    const std::string geom_column = target.GetGeometryColumn();
-    OGRLayer& styles = impl_->styles_table();
-
-    // One default per layer, as QGIS keeps it: the newest style wins.
-    const std::string filter = "useAsDefault = 1 AND f_table_name = '" + layer_name + "'";
-    styles.SetAttributeFilter(filter.c_str());
-    styles.ResetReading();
-    std::vector<OGRFeatureUniquePtr> old_defaults;
-    while (OGRFeature* f = styles.GetNextFeature())
-        old_defaults.emplace_back(f);
-    styles.SetAttributeFilter(nullptr);
-    for (auto& f : old_defaults) {
-        f->SetField("useAsDefault", 0);
-        if (styles.SetFeature(f.get()) != OGRERR_NONE)
-            throw IoError("cannot update layer_styles in '" + impl_->out.final_path() + "'" +
-                          gdal_message());
-    }
-
-    OGRFeatureUniquePtr f(OGRFeature::CreateFeature(styles.GetLayerDefn()));
-    // QGIS looks styles up with f_table_schema = '' (not NULL) and the geometry column.
-    f->SetField("f_table_catalog", "");
-    f->SetField("f_table_schema", "");
-    f->SetField("f_table_name", layer_name.c_str());
-    f->SetField("f_geometry_column", geom_column.c_str());
-    f->SetField("styleName", layer_name.c_str());
-    f->SetField("styleQML", qml.c_str());
-    f->SetField("styleSLD", sld.c_str());
-    f->SetField("useAsDefault", 1);
-    f->SetField("description", "soilrisk " SOILRISK_VERSION);
-    f->SetField("owner", "");
-    impl_->insert(styles, *f);
+    impl_->write([&] { impl_->write_style(target, qml, sld); });
 }
 
 void GpkgWriter::add_metadata(const std::vector<std::pair<std::string, std::string>>& about) {
     impl_->require_open("add_metadata");
-    QuietGdal quiet;
-    OGRLayer* table = impl_->ds->GetLayerByName(k_about_table);
-    if (!table) {
-        table = &impl_->create_layer(k_about_table, nullptr, wkbNone, {});
-        impl_->create_field(*table, "key", OFTString);
-        impl_->create_field(*table, "value", OFTString);
-    }
-    for (const auto& [key, value] : about) {
-        OGRFeatureUniquePtr f(OGRFeature::CreateFeature(table->GetLayerDefn()));
-        f->SetField("key", key.c_str());
-        f->SetField("value", value.c_str());
-        impl_->insert(*table, *f);
-        // GDAL metadata items are "key=value" lists: a '=' in the key would split it.
-        std::string md_key = key;
-        std::replace(md_key.begin(), md_key.end(), '=', '_');
-        impl_->ds->SetMetadataItem(md_key.c_str(), value.c_str());
-    }
+    impl_->write([&] { impl_->write_metadata(about); });
 }
 
 void GpkgWriter::finish() {

@@ -7,7 +7,9 @@
 // behind and any previous output intact. Geometries are GEOS geometries in `crs`, written
 // 2D. Field names are ASCII snake_case. Each layer can carry a QGIS style (layer_styles).
 // GDAL's own error printing is silenced while writing; its message ends up in the thrown
-// error. Not thread-safe: use one writer from one thread.
+// error. Not thread-safe: use one writer from one thread. After an error thrown while
+// writing (DataError, IoError) the file is incomplete: every further call throws
+// std::logic_error and the writer can only be destroyed (which removes the file).
 #pragma once
 
 #include <memory>

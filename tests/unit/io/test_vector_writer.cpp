@@ -295,6 +295,8 @@ TEST_CASE("GpkgWriter leaves an existing output alone and cleans up when not fin
         CHECK_THROWS_WITH(
             w.add_layer("parcels", OutputGeometry::polygon, Crs::from_epsg(4545), p.table, p.ptrs),
             Catch::Contains("row 2"));
+        // The half-written file can only be discarded.
+        CHECK_THROWS_AS(w.finish(), std::logic_error);
     }
     CHECK(read_text(path) == "old");
     CHECK(dir.count() == 1);
