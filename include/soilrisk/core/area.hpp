@@ -20,15 +20,31 @@ namespace soilrisk {
 
 enum class AreaMode { ellipsoidal, planar };
 
+/// Longest piece (m) of a densified projected edge (see the header comment).
+inline constexpr double kAreaDensifyStepM = 10.0;
+/// Largest envelope side (m) of a polygon measured by the Transverse Mercator fast path.
+inline constexpr double kAreaFastPathMaxExtentM = 5000.0;
+/// Largest distance of the fast path's centroid from the central meridian, as the angle
+/// E / (k0·R) in radians (0.1 ≈ 640 km, beyond any 3° or 6° zone).
+inline constexpr double kAreaFastPathMaxOffset = 0.1;
+
+/// Knobs for tests and benchmarks; the defaults are the bounds documented above.
+struct AreaTuning {
+    double densify_step_m = kAreaDensifyStepM;
+    /// 0 turns the fast path off (every polygon takes the exact path).
+    double fast_path_max_extent_m = kAreaFastPathMaxExtentM;
+};
+
 /// Parses "ellipsoidal" / "planar"; throws UsageError otherwise.
 AreaMode parse_area_mode(std::string_view text);
 
 /// Computes areas of (multi)polygons given in one CRS. Thread-safe for concurrent
 /// calls after construction.
 class AreaCalculator {
-public:
+  public:
     /// `crs` is the CRS of the geometries that will be measured (must not be empty).
     explicit AreaCalculator(const Crs& crs, AreaMode mode = AreaMode::ellipsoidal);
+    AreaCalculator(const Crs& crs, AreaMode mode, const AreaTuning& tuning);
     ~AreaCalculator();
     AreaCalculator(AreaCalculator&&) noexcept;
     AreaCalculator& operator=(AreaCalculator&&) noexcept;
@@ -40,7 +56,7 @@ public:
     AreaMode mode() const;
     const Crs& crs() const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
