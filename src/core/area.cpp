@@ -20,6 +20,7 @@ namespace soilrisk {
 namespace {
 
 constexpr double kDeg = std::numbers::pi / 180.0;
+constexpr double kEarthCircumferenceM = 4.0075e7;
 
 // Point scale of the ellipsoidal Transverse Mercator projection (Gauss–Krüger, UTM) in
 // closed form: Krüger's series to order n^6, as PROJ's exact tmerc (Poder/Engsager)
@@ -59,14 +60,23 @@ class TmScale {
         const double xip = std::atan2(taup, cl);
         const double sinh_etap = sl / std::hypot(taup, cl);
         const double etap = std::asinh(sinh_etap);
-        // dζ/dζ' = 1 + Σ 2jα_j cos(2jζ'), and η = η' + Σ α_j cos(2jξ') sinh(2jη').
+        // dζ/dζ' = 1 + Σ 2jα_j cos(2jζ'), and η = η' + Σ α_j cos(2jξ') sinh(2jη'). The
+        // multiple angles come from Chebyshev recurrences (cos, sin, cosh and sinh of
+        // 2(j+1)x = 2·cos|cosh(2x)·f(2jx) − f(2(j−1)x)): 4 calls instead of 24.
+        const double c1 = std::cos(2 * xip), s1 = std::sin(2 * xip);
+        const double ch1 = std::cosh(2 * etap), sh1 = std::sinh(2 * etap);
+        double c = c1, s = s1, ch = ch1, sh = sh1;
+        double c_prev = 1, s_prev = 0, ch_prev = 1, sh_prev = 0;
         double re = 1, im = 0, eta = etap;
         for (int j = 1; j <= 6; ++j) {
-            const double c = std::cos(2 * j * xip), s = std::sin(2 * j * xip);
-            const double ch = std::cosh(2 * j * etap), sh = std::sinh(2 * j * etap);
-            re += 2 * j * alpha_[j - 1] * c * ch;
-            im -= 2 * j * alpha_[j - 1] * s * sh;
-            eta += alpha_[j - 1] * c * sh;
+            const double alpha = alpha_[j - 1];
+            re += 2 * j * alpha * c * ch;
+            im -= 2 * j * alpha * s * sh;
+            eta += alpha * c * sh;
+            const double c_next = 2 * c1 * c - c_prev, s_next = 2 * c1 * s - s_prev;
+            const double ch_next = 2 * ch1 * ch - ch_prev, sh_next = 2 * ch1 * sh - sh_prev;
+            c_prev = c, s_prev = s, ch_prev = ch, sh_prev = sh;
+            c = c_next, s = s_next, ch = ch_next, sh = sh_next;
         }
         const double sphi = std::sin(phi);
         const double w2 = 1 - e2_ * sphi * sphi;
@@ -84,8 +94,8 @@ class TmScale {
     std::array<double, 6> alpha_;
 };
 
-// Geometry source for the per-thread transform cache: every calculator gets an id that is
-// never reused, so a stale cache entry can never be mistaken for a live calculator's.
+// Key of the per-thread transform cache: every calculator gets an id that is never
+// reused, so a stale entry left by a destroyed calculator cannot be mistaken for a live one.
 std::atomic<std::uint64_t> g_next_id{1};
 
 // OGRSpatialReference objects are not safe to read from several threads at once (they
@@ -109,28 +119,24 @@ Scratch& scratch() {
     return s;
 }
 
-// Copies ring `r` of `poly` (0 = exterior) into xs/ys without the closing point.
-// Returns false for an empty ring.
-bool load_ring(const GEOSGeometry* ring, std::vector<double>& xs, std::vector<double>& ys) {
+// Copies the coordinates of `ring` into xs/ys without the closing point.
+void load_ring(const GEOSGeometry* ring, std::vector<double>& xs, std::vector<double>& ys) {
     auto* ctx = geos::ctx();
     const GEOSCoordSequence* seq = GEOSGeom_getCoordSeq_r(ctx, ring);
     unsigned int n = 0;
     if (!seq || !GEOSCoordSeq_getSize_r(ctx, seq, &n)) throw Error("GEOS could not read a ring");
     xs.resize(n);
     ys.resize(n);
-    if (n == 0) return false;
+    if (n == 0) return;
     if (!GEOSCoordSeq_copyToArrays_r(ctx, seq, xs.data(), ys.data(), nullptr, nullptr))
         throw Error("GEOS could not read a ring");
     if (n > 1 && xs.front() == xs.back() && ys.front() == ys.back()) {
         xs.pop_back();
         ys.pop_back();
     }
-    return true;
 }
 
 } // namespace
-
-// --- public constants (declared in area.hpp) ---------------------------------------
 
 AreaMode parse_area_mode(std::string_view text) {
     if (text == "ellipsoidal") return AreaMode::ellipsoidal;
@@ -187,8 +193,15 @@ double AreaCalculator::Impl::exact_ring_area(std::vector<double>& xs,
         for (std::size_t i = 0; i < n; ++i) {
             const double x0 = xs[i], y0 = ys[i];
             const double x1 = xs[(i + 1) % n], y1 = ys[(i + 1) % n];
-            const auto pieces =
-                static_cast<std::size_t>(std::ceil(std::hypot(x1 - x0, y1 - y0) / max_step));
+            const double length = std::hypot(x1 - x0, y1 - y0);
+            // Also keeps NaN and absurd coordinates from asking for billions of pieces.
+            if (!(length * unit_m <= kEarthCircumferenceM))
+                throw DataError("a polygon edge from (" + std::to_string(x0) + ", " +
+                                std::to_string(y0) +
+                                ") is not a finite length within the "
+                                "Earth; are the coordinates in " +
+                                crs.label() + "?");
+            const auto pieces = static_cast<std::size_t>(std::ceil(length / max_step));
             s.dx.push_back(x0);
             s.dy.push_back(y0);
             for (std::size_t j = 1; j < pieces; ++j) {
@@ -202,6 +215,11 @@ double AreaCalculator::Impl::exact_ring_area(std::vector<double>& xs,
                             " to longitude/latitude; are the coordinates in that CRS?");
         lon = &s.dx;
         lat = &s.dy;
+    } else {
+        for (std::size_t i = 0; i < n; ++i)
+            if (!(std::abs(ys[i]) <= 90.0))
+                throw DataError("latitude " + std::to_string(ys[i]) + " is out of range in " +
+                                crs.label() + "; are the coordinates really degrees?");
     }
     double area = 0;
     geod_polygonarea(&geod, lat->data(), lon->data(), static_cast<int>(lat->size()), &area,
@@ -351,8 +369,10 @@ AreaCalculator::AreaCalculator(const Crs& crs, AreaMode mode, const AreaTuning& 
     if (crs.is_projected()) {
         impl_->unit_m = crs.linear_unit_m();
         const char* method = crs.ogr()->GetAttrValue("PROJECTION");
+        // The closed-form scale takes longitudes from Greenwich: other prime meridians
+        // (rare with TM) take the exact path.
         if (method && std::string_view(method) == SRS_PT_TRANSVERSE_MERCATOR &&
-            tuning.fast_path_max_extent_m > 0) {
+            crs.ogr()->GetPrimeMeridian() == 0.0 && tuning.fast_path_max_extent_m > 0) {
             const double k0 = crs.ogr()->GetNormProjParm(SRS_PP_SCALE_FACTOR, 1.0);
             impl_->tm.emplace(a, f, k0, crs.central_meridian());
         }

@@ -424,6 +424,15 @@ TEST_CASE("planar area is the area in the CRS's plane in m2", "[area]") {
     CHECK_THROWS_AS(AreaCalculator(Crs{}), DataError);
 }
 
+TEST_CASE("coordinates that cannot be in the CRS give a DataError", "[area]") {
+    // Gauss-Kruger metres labelled as CGCS2000 degrees, and absurd projected numbers.
+    const auto metres =
+        geos::from_wkt("POLYGON((500000 2650000,500100 2650000,500100 2650100,500000 2650000))");
+    CHECK_THROWS_AS(AreaCalculator(Crs::from_epsg(4490)).area_m2(metres.get()), DataError);
+    const auto huge = geos::from_wkt("POLYGON((0 0,1e12 0,1e12 1e12,0 0))");
+    CHECK_THROWS_AS(AreaCalculator(Crs::from_epsg(4545)).area_m2(huge.get()), DataError);
+}
+
 TEST_CASE("ellipsoidal area of a parcel differs from planar area by the GK scale", "[area]") {
     // DOMAIN.md §5.3: at the zone edge (1.5° from CM, 24.3°N) the areal distortion is
     // 0.057 %; planar area is larger than the ellipsoidal area by that much.
