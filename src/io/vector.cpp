@@ -703,12 +703,14 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
 }
 
 std::vector<std::string> list_layers(const std::string& path) {
-    VectorInput in;
-    in.path = path;
     gdal_init();
+    if (!is_connection_string(path) && !fs::exists(path))
+        throw IoError("'" + path + "' does not exist; check the path");
     CplErrorCapture capture;
     GdalDatasetPtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
-    if (!ds) throw IoError("'" + path + "' cannot be opened as a vector data source");
+    if (!ds)
+        throw IoError("'" + path + "' cannot be opened as a vector layer" +
+                      (capture.message().empty() ? std::string() : " (" + capture.message() + ")"));
     std::vector<std::string> out;
     for (int i = 0; i < ds->GetLayerCount(); ++i)
         out.emplace_back(ds->GetLayer(i)->GetName());

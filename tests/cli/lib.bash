@@ -1,6 +1,6 @@
 # Helpers for CLI tests (sourced). Each test script gets: $1 tool, $2 scratch dir, $3 source dir.
 set -uo pipefail
-TOOL="$1"; WORK="$2"; SRC="$3"
+TOOL="$(realpath "$1")"; WORK="$2"; SRC="$(realpath "$3")"
 rm -rf "$WORK"; mkdir -p "$WORK"; cd "$WORK"
 FAILS=0
 fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
