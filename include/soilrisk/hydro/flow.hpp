@@ -83,7 +83,8 @@ struct FloodStats {
     std::size_t raised_cells = 0; ///< cells raised by filling (depressions)
     std::size_t flat_cells = 0;   ///< cells directed by the flood (depressions + flats)
     std::size_t outlets = 0;
-    std::size_t islands = 0; ///< wall mode: enclosed regions given an outlet
+    std::size_t islands = 0;      ///< wall mode: enclosed regions given an outlet
+    std::size_t queued_cells = 0; ///< cells that went through the priority queue
     double max_raise_m = 0;
 };
 
