@@ -113,16 +113,30 @@ class RadixQueue {
         if (size_ == 0 && k < last_) last_ = 0; // a fresh start (islands)
         buckets_[bucket_of(k)].push_back(k);
         ++size_;
+        if (peeked_) peek_ = std::min(peek_, k);
     }
+    // The smallest key, without committing to it: pushes between a peek and the next
+    // pop may still be smaller than the peeked key (but never below the last pop).
     std::uint64_t top() {
-        refill();
-        return buckets_[0].back();
+        if (!peeked_) {
+            if (!buckets_[0].empty()) {
+                peek_ = buckets_[0].back();
+            } else {
+                int i = 1;
+                while (buckets_[i].empty())
+                    ++i;
+                peek_ = *std::min_element(buckets_[i].begin(), buckets_[i].end());
+            }
+            peeked_ = true;
+        }
+        return peek_;
     }
     std::uint64_t pop() {
         refill();
         const std::uint64_t k = buckets_[0].back();
         buckets_[0].pop_back();
         --size_;
+        peeked_ = false;
         return k;
     }
 
@@ -143,6 +157,8 @@ class RadixQueue {
     }
     std::array<std::vector<std::uint64_t>, 65> buckets_;
     std::uint64_t last_ = 0;
+    std::uint64_t peek_ = 0;
+    bool peeked_ = false;
     std::size_t size_ = 0;
 };
 

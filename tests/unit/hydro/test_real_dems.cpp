@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <gdal_priv.h>
+#include <queue>
 #include <string>
 #include <vector>
 
@@ -178,4 +179,67 @@ TEST_CASE("hydro: D8 agrees with the pysheds reference where both are unambiguou
     // cells: every disagreement comes from the reference's square-cell slopes.
     CHECK(share > 0.85);
     CHECK(share_same > 0.999);
+}
+
+namespace {
+
+// Textbook Priority-Flood (Barnes et al. 2014, Algorithm 1) as an independent reference
+// for the filled surface, which is unique whatever the processing order.
+std::vector<float> reference_fill(const Dem& dem, NodataAs mode) {
+    const GridGeometry& g = dem.geometry;
+    const int w = g.width(), h = g.height();
+    std::vector<float> z = dem.z;
+    std::vector<char> closed(z.size(), 0);
+    using Item = std::pair<float, std::size_t>;
+    std::priority_queue<Item, std::vector<Item>, std::greater<>> open;
+    for (int r = 0; r < h; ++r)
+        for (int c = 0; c < w; ++c) {
+            const std::size_t i = g.index(c, r);
+            if (std::isnan(z[i])) continue;
+            bool seed = r == 0 || c == 0 || r == h - 1 || c == w - 1;
+            for (int k = 0; k < 8 && !seed && mode == NodataAs::outlet; ++k)
+                seed = std::isnan(z[g.index(c + kDx[k], r + kDy[k])]);
+            if (seed) {
+                open.push({z[i], i});
+                closed[i] = 1;
+            }
+        }
+    while (!open.empty()) {
+        const auto [zc, i] = open.top();
+        open.pop();
+        const int r = g.row_of(i), c = g.col_of(i);
+        for (int k = 0; k < 8; ++k) {
+            const int rr = r + kDy[k], cc = c + kDx[k];
+            if (rr < 0 || cc < 0 || rr >= h || cc >= w) continue;
+            const std::size_t n = g.index(cc, rr);
+            if (closed[n] || std::isnan(z[n])) continue;
+            closed[n] = 1;
+            z[n] = std::max(z[n], zc);
+            open.push({z[n], n});
+        }
+    }
+    return z;
+}
+
+} // namespace
+
+TEST_CASE("hydro: the filled surface equals textbook Priority-Flood", "[hydro][real]") {
+    for (const char* name : {"srtm3_N41-42E001_catalonia_pyrenees.tif",
+                             "pysheds_dem_fortworth_3s.tif", "elev.tif", "volcano.tif"}) {
+        const std::string path = dem_path(name);
+        if (!have(path)) continue;
+        INFO(name);
+        Dem dem = load_dem(path);
+        const std::vector<float> expected = reference_fill(dem, NodataAs::outlet);
+        fill_and_direct(dem, NodataAs::outlet);
+        std::size_t differ = 0;
+        for (std::size_t i = 0; i < expected.size(); ++i)
+            if (!(dem.z[i] == expected[i]) && !(std::isnan(dem.z[i]) && std::isnan(expected[i]))) {
+                if (differ < 5)
+                    WARN("cell " << dem.geometry.col_of(i) << "," << dem.geometry.row_of(i)
+                                 << " ours " << dem.z[i] << " reference " << expected[i]);
+                ++differ;
+            }
+        CHECK(differ == 0);
+    }
 }
