@@ -184,7 +184,7 @@ class HydroCommand : public Command {
         std::snprintf(buf, sizeof buf,
                       "%zu cells (%zu valid): %zu raised by filling (max %.2f m), %zu directed "
                       "in flats/depressions, %zu outlets, %zu stream segments; read %.2f s, "
-                      "fill+D8 %.2f s, accumulation %.2f s, writing (overlapped) %.2f s, total "
+                      "fill+D8 %.2f s, accumulation %.2f s, writing %.2f s, total "
                       "%.2f s",
                       r.cells, r.flood.valid_cells, r.flood.raised_cells, r.flood.max_raise_m,
                       r.flood.flat_cells, r.flood.outlets, r.streams, r.seconds_read,

@@ -11,6 +11,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_reduce.h>
 
+#include "memory.hpp"
 #include "soilrisk/core/error.hpp"
 
 namespace soilrisk::hydro {
@@ -359,7 +360,8 @@ std::vector<std::uint8_t> fill_and_direct(Dem& dem, NodataAs nodata_as, Progress
     if (n >= std::numeric_limits<std::uint32_t>::max())
         throw DataError(dem.source + ": more than 4.29 billion cells; split the DEM into tiles");
     float* z = dem.z.data();
-    std::vector<std::uint8_t> dir(n);
+    std::vector<std::uint8_t> dir;
+    assign_huge(dir, n, std::uint8_t(0));
     const bool outlet = nodata_as == NodataAs::outlet;
     const Progress p_seed = progress.part(0.0, 0.05), p_flood = progress.part(0.05, 0.9),
                    p_dir = progress.part(0.9, 1.0);
@@ -496,9 +498,10 @@ Accumulation accumulate(const GridGeometry& g, const std::vector<std::uint8_t>& 
     const std::size_t n = g.size();
     if (d8.size() != n) throw DataError("flow directions do not match the grid size");
     Accumulation acc;
-    acc.cells.assign(n, 0);
-    if (with_area) acc.area_m2.assign(n, 0.0f);
-    std::vector<std::uint8_t> indeg(n, 0);
+    assign_huge(acc.cells, n, std::uint32_t(0));
+    if (with_area) assign_huge(acc.area_m2, n, 0.0f);
+    std::vector<std::uint8_t> indeg;
+    assign_huge(indeg, n, std::uint8_t(0));
     const int chunks = (h + kRowChunk - 1) / kRowChunk;
     std::ptrdiff_t off[8];
     for (int k = 0; k < 8; ++k)

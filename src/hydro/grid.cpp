@@ -8,6 +8,7 @@
 #include <ogr_spatialref.h>
 
 #include "gdal_util.hpp"
+#include "memory.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
 #include "soilrisk/core/runtime.hpp"
@@ -135,7 +136,7 @@ Dem load_dem(const std::string& path, int band_no, Progress progress) {
     const double nd = band->GetNoDataValue(&has_nodata);
     if (has_nodata) dem.nodata = nd;
     const int w = dem.geometry.width(), h = dem.geometry.height();
-    dem.z.resize(dem.geometry.size());
+    assign_huge(dem.z, dem.geometry.size(), 0.0f);
 
     int bx = 0, by = 0;
     band->GetBlockSize(&bx, &by);
