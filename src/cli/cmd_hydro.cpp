@@ -1,0 +1,275 @@
+// soilrisk hydro condition | trace | catchment: the hydrology engine on the command line.
+// Option parsing and output only; the work is in soilrisk/hydro.
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+
+#include "cli/command.hpp"
+#include "cli/terminal.hpp"
+#include "soilrisk/core/error.hpp"
+#include "soilrisk/core/log.hpp"
+#include "soilrisk/core/runtime.hpp"
+#include "soilrisk/core/units.hpp"
+#include "soilrisk/hydro/condition.hpp"
+#include "soilrisk/hydro/network.hpp"
+#include "soilrisk/hydro/raster_io.hpp"
+#include "soilrisk/hydro/vector_out.hpp"
+
+namespace soilrisk::cli {
+
+namespace {
+
+using namespace soilrisk::hydro;
+
+// "1km2", "100 ha", "500000m2", "1500mu" / "1500亩"; bare numbers are m².
+double parse_area(const std::string& text, const char* what) {
+    std::size_t pos = 0;
+    double v = 0;
+    try {
+        v = std::stod(text, &pos);
+    } catch (const std::exception&) {
+        pos = 0;
+    }
+    std::string unit = text.substr(pos);
+    unit.erase(0, unit.find_first_not_of(' '));
+    double f = 0;
+    if (unit.empty() || unit == "m2" || unit == "m²")
+        f = 1;
+    else if (unit == "km2" || unit == "km²")
+        f = 1e6;
+    else if (unit == "ha")
+        f = kSquareMetresPerHectare;
+    else if (unit == "mu" || unit == "亩")
+        f = kSquareMetresPerMu;
+    if (pos == 0 || f == 0 || !std::isfinite(v) || v <= 0)
+        throw UsageError(std::string(what) + ": '" + text +
+                         "' is not an area; write e.g. 1km2, 50ha, 500000m2 or 1500mu");
+    return v * f;
+}
+
+std::map<std::string, std::string> provenance(const std::string& what, const std::string& params) {
+    return {{"SOILRISK_VERSION", SOILRISK_VERSION},
+            {"SOILRISK_STEP", "hydro " + what},
+            {"SOILRISK_PARAMETERS", params},
+            {"SOILRISK_ALGORITHM",
+             "Priority-Flood (Barnes, Lehman, Mulla 2014) with FIFO flats and rising-slope "
+             "trace (Zhou, Sun, Fu 2016); D8 steepest descent on true cell sizes; flats "
+             "directed by flood order; accumulation in topological order"}};
+}
+
+// Flow grids from --dem or --conditioned.
+struct Flow {
+    GridGeometry g;
+    std::vector<float> z; // filled
+    std::vector<std::uint8_t> d8;
+    Accumulation acc;
+    std::string elevation_source; // raster with the original elevations ("" if none)
+};
+
+Flow load_flow(const std::string& dem, const std::string& conditioned, NodataAs nodata_as,
+               bool with_area, const Progress& progress) {
+    Flow f;
+    if (!conditioned.empty()) {
+        Conditioned c = load_conditioned(conditioned);
+        f.g = c.filled.geometry;
+        f.z = std::move(c.filled.z);
+        f.d8 = std::move(c.d8);
+        f.elevation_source = !dem.empty() ? dem : c.source_dem;
+        if (!f.elevation_source.empty() && !std::filesystem::exists(f.elevation_source))
+            f.elevation_source.clear();
+    } else {
+        Dem d = load_dem(dem, 1, progress.part(0, 0.2));
+        f.d8 = fill_and_direct(d, nodata_as, progress.part(0.2, 0.7));
+        f.g = d.geometry;
+        f.z = std::move(d.z);
+        f.elevation_source = dem;
+    }
+    f.acc = accumulate(f.g, f.d8, with_area, progress.part(0.7, 0.9));
+    return f;
+}
+
+void add_flow_options(CLI::App* app, std::string& dem, std::string& conditioned,
+                      std::string& nodata_as) {
+    auto* d = app->add_option("--dem", dem, "DEM (any GDAL raster)");
+    auto* c = app->add_option("--conditioned", conditioned,
+                              "Folder written by 'soilrisk hydro condition' (instead of "
+                              "recomputing; --dem then only supplies profile elevations)");
+    (void)d;
+    (void)c;
+    app->add_option("--nodata-as", nodata_as, "Nodata cells are outlets or walls (with --dem)")
+        ->check(CLI::IsMember({"outlet", "wall"}))
+        ->capture_default_str();
+}
+
+void require_flow_input(const std::string& dem, const std::string& conditioned) {
+    if (dem.empty() && conditioned.empty()) throw UsageError("give --dem DEM or --conditioned DIR");
+}
+
+class HydroCommand : public Command {
+  public:
+    void setup(CLI::App& app) override {
+        app.require_subcommand(1);
+        cond_ = app.add_subcommand("condition", "Fill depressions, D8 directions, accumulation "
+                                                "and streams: writes DIR/filled.tif, d8.tif, "
+                                                "accumulation.tif, streams.gpkg");
+        cond_->add_option("--dem", dem_, "DEM (any GDAL raster)")->required();
+        cond_->add_option("--out", out_, "Output folder")->required();
+        cond_->add_option("--nodata-as", nodata_as_, "Nodata cells are outlets or walls")
+            ->check(CLI::IsMember({"outlet", "wall"}))
+            ->capture_default_str();
+        cond_->add_option("--d8-encoding", encoding_, "Coding of d8.tif (see the manual)")
+            ->check(CLI::IsMember({"esri", "grass", "taudem"}))
+            ->capture_default_str();
+        cond_
+            ->add_option("--stream-area", stream_area_,
+                         "Upstream area where streams begin (m2, km2, ha, mu)")
+            ->capture_default_str();
+        cond_->add_flag("--overwrite", overwrite_, "Replace existing outputs");
+
+        trace_ = app.add_subcommand("trace", "Downstream paths from points or polygons");
+        add_flow_options(trace_, dem_, conditioned_, nodata_as_);
+        trace_->add_option("--from", from_, "Sources (points or polygons, any OGR source)")
+            ->required();
+        trace_->add_option("--from-layer", from_layer_, "Layer of the sources");
+        trace_->add_option("--id-field", id_field_,
+                           "Field with the source ids (default: id, "
+                           "else the feature id)");
+        trace_->add_option("--max-length", max_length_,
+                           "Longest path (e.g. 10km; default: "
+                           "no limit)");
+        trace_->add_option("--out", out_, "Output GeoPackage (layers paths, profile)")->required();
+        trace_->add_flag("--overwrite", overwrite_, "Replace an existing output");
+
+        catch_ = app.add_subcommand("catchment", "Upstream catchments of points or polygons");
+        add_flow_options(catch_, dem_, conditioned_, nodata_as_);
+        catch_->add_option("--at", from_, "Targets (points or polygons, any OGR source)")
+            ->required();
+        catch_->add_option("--at-layer", from_layer_, "Layer of the targets");
+        catch_->add_option("--id-field", id_field_, "Field with the target ids");
+        catch_->add_option("--snap", snap_,
+                           "Move points to the highest accumulation within "
+                           "this distance (e.g. 200m)");
+        catch_->add_option("--out", out_, "Output GeoPackage (layer catchments)")->required();
+        catch_->add_flag("--overwrite", overwrite_, "Replace an existing output");
+    }
+
+    int run(const GlobalOptions& global) override {
+        const Progress progress = terminal_progress(global);
+        if (cond_->parsed()) return run_condition(progress);
+        if (trace_->parsed()) return run_trace(progress);
+        if (catch_->parsed()) return run_catchment(progress);
+        throw UsageError("hydro: give a subcommand: condition, trace or catchment");
+    }
+
+  private:
+    int run_condition(const Progress& progress) {
+        ConditionOptions o;
+        o.nodata_as = parse_nodata_as(nodata_as_);
+        o.encoding = parse_d8_encoding(encoding_);
+        o.stream_area_m2 = parse_area(stream_area_, "--stream-area");
+        o.overwrite = overwrite_;
+        o.threads = thread_count();
+        o.metadata = provenance(
+            "condition", "dem=" + dem_ + " nodata_as=" + nodata_as_ + " d8_encoding=" + encoding_ +
+                             " stream_area_m2=" + std::to_string(o.stream_area_m2));
+        const auto t = std::chrono::steady_clock::now();
+        const ConditionReport r = condition_to_folder(dem_, out_, o, progress);
+        const double total =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+        char buf[512];
+        std::snprintf(buf, sizeof buf,
+                      "%zu cells (%zu valid): %zu raised by filling (max %.2f m), %zu directed "
+                      "in flats/depressions, %zu outlets, %zu stream segments; read %.2f s, "
+                      "fill+D8 %.2f s, accumulation %.2f s, writing %.2f s, total "
+                      "%.2f s",
+                      r.cells, r.flood.valid_cells, r.flood.raised_cells, r.flood.max_raise_m,
+                      r.flood.flat_cells, r.flood.outlets, r.streams, r.seconds_read,
+                      r.seconds_fill, r.seconds_accumulate, r.seconds_write, total);
+        log_info(buf);
+        return 0;
+    }
+
+    int run_trace(const Progress& progress) {
+        require_flow_input(dem_, conditioned_);
+        const double max_len =
+            max_length_.empty() ? 0.0 : parse_length(max_length_, "--max-length");
+        // Fail early, before the expensive part.
+        if (!overwrite_ && std::filesystem::exists(out_))
+            throw OutputExistsError(out_ + ": output exists");
+        Flow f = load_flow(dem_, conditioned_, parse_nodata_as(nodata_as_), false, progress);
+        const auto sites = read_sites(from_, from_layer_, id_field_, f.g, f.z);
+        const auto paths = trace_downstream(f.g, f.d8, f.acc.cells, sites, max_len);
+        std::vector<std::vector<float>> elev(paths.size()), filled(paths.size());
+        for (std::size_t p = 0; p < paths.size(); ++p) {
+            for (std::size_t c : paths[p].cells)
+                filled[p].push_back(f.z[c]);
+            if (!f.elevation_source.empty())
+                elev[p] = sample_raster(f.elevation_source, f.g, paths[p].cells);
+        }
+        VectorWriteOptions vo;
+        vo.overwrite = overwrite_;
+        vo.metadata =
+            provenance("trace", "from=" + from_ + " max_length_m=" + std::to_string(max_len));
+        write_traces_gpkg(out_, f.g, paths, elev, filled, f.acc.cells, vo);
+        std::size_t merged = 0;
+        for (const auto& p : paths)
+            merged += p.stop == StopReason::merged;
+        log_info(std::to_string(paths.size()) + " paths written to " + out_ + " (" +
+                 std::to_string(merged) + " merged into earlier paths)");
+        progress(1.0, "done");
+        return 0;
+    }
+
+    int run_catchment(const Progress& progress) {
+        require_flow_input(dem_, conditioned_);
+        const double snap = snap_.empty() ? 0.0 : parse_length(snap_, "--snap");
+        if (!overwrite_ && std::filesystem::exists(out_))
+            throw OutputExistsError(out_ + ": output exists");
+        Flow f = load_flow(dem_, conditioned_, parse_nodata_as(nodata_as_), false, progress);
+        auto sites = read_sites(from_, from_layer_, id_field_, f.g, f.z);
+        std::vector<double> snapped; // per site with cells, in order
+        for (auto& s : sites) {
+            double d = 0;
+            if (s.is_point && snap > 0) {
+                const Snap sn = snap_to_accumulation(f.g, f.acc.cells, s.x, s.y, snap);
+                s.cells = {sn.cell};
+                d = sn.distance_m;
+                log_info("target " + s.id + " snapped " + std::to_string(sn.distance_m) +
+                         " m to (" + std::to_string(f.g.x(f.g.col_of(sn.cell))) + ", " +
+                         std::to_string(f.g.y(f.g.row_of(sn.cell))) + ")");
+            }
+            if (!s.cells.empty()) snapped.push_back(d);
+        }
+        auto cs = upstream_catchments(f.g, f.d8, sites);
+        for (std::size_t i = 0; i < cs.size(); ++i)
+            cs[i].snap_distance_m = snapped[i];
+        VectorWriteOptions vo;
+        vo.overwrite = overwrite_;
+        vo.metadata = provenance("catchment", "at=" + from_ + " snap_m=" + std::to_string(snap));
+        write_catchments_gpkg(out_, f.g, cs, vo);
+        log_info(std::to_string(cs.size()) + " catchments written to " + out_);
+        progress(1.0, "done");
+        return 0;
+    }
+
+    CLI::App *cond_ = nullptr, *trace_ = nullptr, *catch_ = nullptr;
+    std::string dem_, out_, conditioned_, nodata_as_ = "outlet", encoding_ = "esri",
+                                          stream_area_ = "1km2";
+    std::string from_, from_layer_, id_field_, max_length_, snap_;
+    bool overwrite_ = false;
+};
+
+std::unique_ptr<Command> make() {
+    return std::make_unique<HydroCommand>();
+}
+
+static RegisterCommand reg{"hydro", "Hydrology: condition a DEM, trace downstream, catchments",
+                           &make};
+
+} // namespace
+
+} // namespace soilrisk::cli

@@ -1,0 +1,184 @@
+#include "soilrisk/hydro/grid.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <gdal_priv.h>
+#include <geodesic.h>
+#include <memory>
+#include <ogr_spatialref.h>
+
+#include "gdal_util.hpp"
+#include "memory.hpp"
+#include "soilrisk/core/error.hpp"
+#include "soilrisk/core/log.hpp"
+#include "soilrisk/core/runtime.hpp"
+
+namespace soilrisk::hydro {
+
+namespace {
+
+constexpr double kDegToRad = M_PI / 180.0;
+
+// q(φ) of the authalic-latitude formula (see grid.hpp).
+double authalic_q(double phi, double e2) {
+    const double e = std::sqrt(e2);
+    const double s = std::sin(phi);
+    if (e < 1e-12) return 2.0 * s;
+    return (1.0 - e2) * (s / (1.0 - e2 * s * s) + std::atanh(e * s) / e);
+}
+
+} // namespace
+
+GridGeometry::GridGeometry(int width, int height, const std::array<double, 6>& gt, Crs crs,
+                           const std::string& source)
+    : width_(width), height_(height), gt_(gt), crs_(std::move(crs)) {
+    if (width <= 0 || height <= 0) throw DataError(source + ": raster has no cells");
+    if (gt[2] != 0.0 || gt[4] != 0.0)
+        throw DataError(source + ": the raster is rotated or sheared (geotransform terms " +
+                        std::to_string(gt[2]) + ", " + std::to_string(gt[4]) +
+                        "); resample it north-up first, e.g. with gdalwarp");
+    if (gt[1] == 0.0 || gt[5] == 0.0)
+        throw DataError(source + ": the raster has a zero pixel size; check its georeference");
+    geographic_ = crs_.is_geographic();
+    cell_w_.resize(height);
+    cell_h_.resize(height);
+    cell_area_.resize(height);
+    if (!geographic_) {
+        unit_m_ = crs_.empty() ? 1.0 : crs_.linear_unit_m();
+        const double w = std::abs(gt[1]) * unit_m_, h = std::abs(gt[5]) * unit_m_;
+        std::fill(cell_w_.begin(), cell_w_.end(), w);
+        std::fill(cell_h_.begin(), cell_h_.end(), h);
+        std::fill(cell_area_.begin(), cell_area_.end(), w * h);
+        return;
+    }
+    a_ = crs_.semi_major();
+    const double invf = crs_.inverse_flattening();
+    f_ = invf > 0 ? 1.0 / invf : 0.0;
+    const double e2 = f_ * (2.0 - f_);
+    const double b = a_ * (1.0 - f_);
+    geod_geodesic geod;
+    geod_init(&geod, a_, f_);
+    const double dlon = std::abs(gt[1]) * kDegToRad;
+    for (int r = 0; r < height; ++r) {
+        const double lat_a = gt[3] + r * gt[5], lat_b = gt[3] + (r + 1) * gt[5];
+        const double lat_c = 0.5 * (lat_a + lat_b);
+        if (std::abs(lat_a) > 90.0 + 1e-9 || std::abs(lat_b) > 90.0 + 1e-9)
+            throw DataError(source + ": latitudes beyond ±90° in a geographic raster; check "
+                                     "its CRS");
+        const double phi = lat_c * kDegToRad;
+        const double s = std::sin(phi);
+        const double n = a_ / std::sqrt(1.0 - e2 * s * s);
+        cell_w_[r] = n * std::cos(phi) * dlon;
+        double s12 = 0;
+        geod_inverse(&geod, std::clamp(lat_a, -90.0, 90.0), 0.0, std::clamp(lat_b, -90.0, 90.0),
+                     0.0, &s12, nullptr, nullptr);
+        cell_h_[r] = s12;
+        const double qa = authalic_q(std::clamp(lat_a, -90.0, 90.0) * kDegToRad, e2);
+        const double qb = authalic_q(std::clamp(lat_b, -90.0, 90.0) * kDegToRad, e2);
+        cell_area_[r] = std::abs(0.5 * b * b / (1.0 - e2) * dlon * (qb - qa));
+    }
+}
+
+std::optional<std::size_t> GridGeometry::cell_at(double x, double y) const {
+    const double c = std::floor((x - gt_[0]) / gt_[1]);
+    const double r = std::floor((y - gt_[3]) / gt_[5]);
+    if (!(c >= 0 && r >= 0 && c < width_ && r < height_)) return std::nullopt;
+    return index(static_cast<int>(c), static_cast<int>(r));
+}
+
+double GridGeometry::distance_m(double x1, double y1, double x2, double y2) const {
+    if (!geographic_) return std::hypot(x2 - x1, y2 - y1) * unit_m_;
+    geod_geodesic geod;
+    geod_init(&geod, a_, f_);
+    double s12 = 0;
+    geod_inverse(&geod, y1, x1, y2, x2, &s12, nullptr, nullptr);
+    return s12;
+}
+
+bool GridGeometry::same_grid(const GridGeometry& o) const {
+    if (width_ != o.width_ || height_ != o.height_) return false;
+    for (int i = 0; i < 6; ++i) {
+        const double tol = 1e-9 * std::max(std::abs(gt_[1]), std::abs(gt_[5]));
+        if (std::abs(gt_[i] - o.gt_[i]) > tol) return false;
+    }
+    return crs_.same_as(o.crs_);
+}
+
+std::size_t Dem::valid_count() const {
+    std::size_t n = 0;
+    for (float v : z)
+        n += !std::isnan(v);
+    return n;
+}
+
+Dem load_dem(const std::string& path, int band_no, Progress progress) {
+    gdal_init();
+    auto ds = open_raster(path, thread_count());
+    if (band_no < 1 || band_no > ds->GetRasterCount())
+        throw DataError(path + ": has no band " + std::to_string(band_no) + " (it has " +
+                        std::to_string(ds->GetRasterCount()) + ")");
+    GDALRasterBand* band = ds->GetRasterBand(band_no);
+    const GDALDataType type = band->GetRasterDataType();
+    if (GDALDataTypeIsComplex(type) || type == GDT_Unknown)
+        throw DataError(path + ": complex or unknown pixel type " +
+                        std::string(GDALGetDataTypeName(type)) +
+                        " is not an elevation; convert it to Float32 or Int16");
+    std::array<double, 6> gt{0, 1, 0, 0, 0, -1};
+    const bool has_gt = ds->GetGeoTransform(gt.data()) == CE_None;
+    Crs crs = Crs::from_ogr(ds->GetSpatialRef());
+    if (!has_gt) log_warning(path + ": no georeference; cells are taken as 1 m squares");
+    if (crs.empty()) log_warning(path + ": no CRS; coordinates are taken as metres on a plane");
+
+    Dem dem;
+    dem.source = path;
+    dem.geometry = GridGeometry(ds->GetRasterXSize(), ds->GetRasterYSize(), gt, crs, path);
+    int has_nodata = 0;
+    const double nd = band->GetNoDataValue(&has_nodata);
+    if (has_nodata) dem.nodata = nd;
+    const int w = dem.geometry.width(), h = dem.geometry.height();
+    assign_huge(dem.z, dem.geometry.size(), 0.0f);
+
+    int bx = 0, by = 0;
+    band->GetBlockSize(&bx, &by);
+    // Read strips of whole block rows (several at once so GDAL can decode in parallel).
+    const int strip = std::max(by, 1) * std::max(1, 256 / std::max(by, 1));
+    const float ndf = static_cast<float>(nd);
+    const bool nd_nan = has_nodata && std::isnan(nd);
+    for (int r0 = 0; r0 < h; r0 += strip) {
+        const int n = std::min(strip, h - r0);
+        float* out = dem.z.data() + std::size_t(r0) * w;
+        if (band->RasterIO(GF_Read, 0, r0, w, n, out, w, n, GDT_Float32, 0, 0) != CE_None)
+            throw IoError(path + ": cannot read rows " + std::to_string(r0) + "–" +
+                          std::to_string(r0 + n) + ": " + CPLGetLastErrorMsg());
+        const std::size_t m = std::size_t(n) * w;
+        if (has_nodata && !nd_nan) {
+            for (std::size_t i = 0; i < m; ++i)
+                if (out[i] == ndf) out[i] = NAN;
+        }
+        progress(double(r0 + n) / h, "reading DEM");
+    }
+    return dem;
+}
+
+std::vector<float> sample_raster(const std::string& path, const GridGeometry& geometry,
+                                 const std::vector<std::size_t>& cells) {
+    gdal_init();
+    auto ds = open_raster(path, 1);
+    GDALRasterBand* band = ds->GetRasterBand(1);
+    if (ds->GetRasterXSize() != geometry.width() || ds->GetRasterYSize() != geometry.height())
+        throw DataError(path + ": its size differs from the grid it should describe");
+    int has_nodata = 0;
+    const double nd = band->GetNoDataValue(&has_nodata);
+    std::vector<float> out(cells.size(), NAN);
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+        float v = NAN;
+        if (band->RasterIO(GF_Read, geometry.col_of(cells[i]), geometry.row_of(cells[i]), 1, 1, &v,
+                           1, 1, GDT_Float32, 0, 0) != CE_None)
+            throw IoError(path + ": cannot read a cell: " + CPLGetLastErrorMsg());
+        if (has_nodata && v == static_cast<float>(nd)) v = NAN;
+        out[i] = v;
+    }
+    return out;
+}
+
+} // namespace soilrisk::hydro
