@@ -131,6 +131,19 @@ std::vector<NearRing> make_rings(const std::vector<double>& edges) {
     return rings;
 }
 
+std::vector<Extent> near_reach(const io::Layer& sources, const std::vector<double>& rings,
+                               int quad_segs) {
+    (void)quad_segs; // buffers lie within the true distance whatever the segments
+    const double reach = make_rings(rings).back().to_m + 1.0;
+    std::vector<Extent> out;
+    for (const auto& f : sources.features) {
+        Extent e = spatial::envelope(f.geom.get());
+        if (!e.valid()) continue;
+        out.push_back({e.min_x - reach, e.min_y - reach, e.max_x + reach, e.max_y + reach});
+    }
+    return out;
+}
+
 NearResult near_analysis(const io::Layer& farmland, const io::Layer& sources,
                          const NearOptions& options, Progress progress) {
     const auto ctx = geos::ctx();

@@ -2,6 +2,9 @@
 //               --out OUT.gpkg [--table T.xlsx|T.csv]: farmland around pollution sources.
 #include <CLI/CLI.hpp>
 
+#include <chrono>
+#include <cstdio>
+
 #include "cli/command.hpp"
 #include "cli/options.hpp"
 #include "cli/terminal.hpp"
@@ -65,12 +68,24 @@ class NearCommand : public Command {
         analysis::check_near_outputs(outputs);
 
         const Progress progress = terminal_progress(global);
+        const auto t0 = std::chrono::steady_clock::now();
+        auto lap = [&](const char* what) {
+            char buf[128];
+            std::snprintf(
+                buf, sizeof buf, "%s: %.2f s", what,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+            log_debug(buf);
+        };
         io::VectorReader farmland_reader(farmland_);
         io::VectorReader sources_reader(sources_);
         const Crs crs = io::working_crs_for({&farmland_reader, &sources_reader}, crs_);
         log_info("working CRS: " + crs.label() + " (" + crs.name() + ")");
         const io::Layer sources = sources_reader.read(crs);
+        // Only parcels within reach of a source are read (their envelopes at least).
+        farmland_reader.set_spatial_filter(
+            analysis::near_reach(sources, options_.rings, options_.quad_segs));
         const io::Layer farmland = farmland_reader.read(crs, progress.part(0, 0.3));
+        lap("read");
         log_info("read " + std::to_string(farmland.features.size()) + " parcels and " +
                  std::to_string(sources.features.size()) + " sources");
 
@@ -80,8 +95,10 @@ class NearCommand : public Command {
                  " candidate (source, parcel) pairs, " + std::to_string(result.stats.whole) +
                  " pieces taken whole, " + std::to_string(result.stats.cut) + " cut by rings; " +
                  std::to_string(result.nearest.size()) + " pieces in the nearest-source view");
+        lap("analysis");
         outputs.about = analysis::near_about(options_, farmland, sources, global.command_line);
         const auto written = analysis::write_near_outputs(result, farmland, options_, outputs);
+        lap("written");
         progress(1.0, "done");
         analysis::log_near_ranking(analysis::near_ranking(result, options_), options_.lang);
         for (const auto& p : written)

@@ -95,6 +95,11 @@ struct NearResult {
 /// Throws UsageError when there is no positive edge or edges do not increase.
 std::vector<NearRing> make_rings(const std::vector<double>& edges);
 
+/// Rectangles (one per source, in the sources' CRS) outside which no farmland can reach
+/// any ring: for io::VectorReader::set_spatial_filter, so that only those parcels are read.
+std::vector<Extent> near_reach(const io::Layer& sources, const std::vector<double>& rings,
+                               int quad_segs);
+
 /// Runs the analysis. `farmland`: polygons with a "category" role (1/2/3, see
 /// categories.hpp); `sources`: points, lines or polygons; both in the same metric CRS.
 /// Throws DataError (naming file, layer, feature and field) for a parcel within reach of
