@@ -123,7 +123,7 @@ for n in $sizes; do
             -lco FID=fid -gt 100000
         ogr2ogr -f PostgreSQL "PG:host=$sock port=54329 dbname=bench user=postgres" \
             "$m" mines -nln mines -lco GEOMETRY_NAME=geom
-        psql_ -d bench -c "VACUUM ANALYZE farmland; VACUUM ANALYZE mines" >/dev/null
+        psql_ -d bench -c "VACUUM ANALYZE farmland" -c "VACUUM ANALYZE mines" >/dev/null
         load=$(echo "$(now) - $t0" | bc)
         cat > "$work/near.sql" <<'SQL'
 DROP TABLE IF EXISTS rings, result;
