@@ -9,9 +9,12 @@
 #include <gdal_priv.h>
 #include <geos_c.h>
 #include <ogrsf_frmts.h>
+#include <optional>
 #include <set>
+#include <tbb/parallel_for.h>
 #include <unistd.h>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "io/encoding.hpp"
 #include "io/gdal_util.hpp"
@@ -534,6 +537,10 @@ Extent VectorReader::extent_lonlat() const {
     return out;
 }
 
+void VectorReader::set_spatial_filter(std::vector<Extent> rectangles) {
+    impl_->input.spatial_filter = std::move(rectangles);
+}
+
 Layer VectorReader::read(const Crs& target, Progress progress) {
     Impl& im = *impl_;
     Layer out;
@@ -560,70 +567,115 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
     if (im.raw_strings || im.encoding != "UTF-8")
         decoder = std::make_unique<detail::Decoder>(im.encoding);
 
-    const auto ctx = geos::ctx();
     const std::int64_t total = std::max<std::int64_t>(1, im.layer->GetFeatureCount(FALSE));
     OGRFeatureDefn* defn = im.layer->GetLayerDefn();
     const int nfields = defn->GetFieldCount();
     std::set<GeometryKind> kinds;
-    im.layer->ResetReading();
-    std::int64_t n = 0;
-    for (auto& f : *im.layer) {
-        ++n;
-        if ((n & 1023) == 0) progress(double(n) / double(total), "reading");
-        ++out.report.features_read;
+
+    // Features are fetched serially (OGR and the coordinate transformation are
+    // single-threaded), converted to GEOS and checked in parallel, and kept in read order.
+    struct Pending {
         Feature feat;
-        feat.fid = f->GetFID();
-        const std::string where = out.where(feat.fid);
-        OGRGeometry* g = f->GetGeometryRef();
-        if (!g || g->IsEmpty()) {
-            ++out.report.empty_or_null;
-            continue;
+        std::unique_ptr<OGRGeometry> ogr;
+        GeometryKind kind = GeometryKind::none;
+        enum { keep, empty, invalid_skip, repaired, unrepairable } status = keep;
+        std::string why;
+    };
+    std::vector<Pending> batch;
+    std::int64_t n = 0;
+    auto flush = [&] {
+        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, batch.size(), 64), [&](const auto& r) {
+            const auto ctx = geos::ctx();
+            for (std::size_t b = r.begin(); b != r.end(); ++b) {
+                Pending& pf = batch[b];
+                if (pf.status == Pending::empty) continue;
+                OGRGeometry* g = pf.ogr.get();
+                const std::string where = out.where(pf.feat.fid);
+                geos::GeomPtr geom(g->exportToGEOS(ctx));
+                if (!geom)
+                    throw DataError(where + ": geometry cannot be converted (" +
+                                    std::string(geos::last_error()) + ")");
+                pf.ogr.reset();
+                const GeometryKind k = pf.kind;
+                if ((k == GeometryKind::polygon || k == GeometryKind::line) &&
+                    GEOSisValid_r(ctx, geom.get()) != 1) {
+                    char* reason = GEOSisValidReason_r(ctx, geom.get());
+                    pf.why = reason ? reason : "invalid";
+                    GEOSFree_r(ctx, reason);
+                    if (im.input.invalid == InvalidPolicy::error)
+                        throw DataError(where + ": invalid geometry (" + pf.why +
+                                        "); repair it, or use --invalid=fix or --invalid=skip");
+                    if (im.input.invalid == InvalidPolicy::skip) {
+                        pf.status = Pending::invalid_skip;
+                        continue;
+                    }
+                    geos::GeomPtr fixed = make_valid_keep(geom.get(), k);
+                    if (!fixed || GEOSisEmpty_r(ctx, fixed.get()) == 1) {
+                        pf.status = Pending::unrepairable;
+                        continue;
+                    }
+                    geom = std::move(fixed);
+                    pf.status = Pending::repaired;
+                }
+                pf.feat.geom = std::move(geom);
+            }
+        });
+        for (Pending& pf : batch) {
+            const std::string where = out.where(pf.feat.fid);
+            switch (pf.status) {
+            case Pending::empty:
+                ++out.report.empty_or_null;
+                continue;
+            case Pending::invalid_skip:
+                ++out.report.invalid;
+                ++out.report.skipped;
+                continue;
+            case Pending::unrepairable:
+                ++out.report.invalid;
+                ++out.report.skipped;
+                log_warning(where + ": invalid geometry (" + pf.why +
+                            ") could not be repaired; feature skipped");
+                continue;
+            case Pending::repaired:
+                ++out.report.invalid;
+                ++out.report.repaired;
+                out.report.repaired_fids.push_back(pf.feat.fid);
+                log_debug(where + ": repaired invalid geometry (" + pf.why + ")");
+                break;
+            case Pending::keep:
+                break;
+            }
+            kinds.insert(pf.kind);
+            out.features.push_back(std::move(pf.feat));
         }
-        std::unique_ptr<OGRGeometry> owned;
+        batch.clear();
+    };
+    auto fetch = [&](OGRFeature* f) {
+        ++n;
+        if ((n & 1023) == 0) progress(std::min(1.0, double(n) / double(total)), "reading");
+        ++out.report.features_read;
+        Pending pf;
+        Feature& feat = pf.feat;
+        feat.fid = f->GetFID();
+        pf.ogr.reset(f->StealGeometry());
+        OGRGeometry* g = pf.ogr.get();
+        if (!g || g->IsEmpty()) {
+            pf.status = Pending::empty;
+            batch.push_back(std::move(pf));
+            return;
+        }
         if (g->hasCurveGeometry()) {
-            owned.reset(g->getLinearGeometry());
-            g = owned.get();
+            pf.ogr.reset(g->getLinearGeometry());
+            g = pf.ogr.get();
         }
         if (g->Is3D() || g->IsMeasured()) g->flattenTo2D();
         if (transform && !transform->identity()) {
             if (g->transform(transform->ogr()) != OGRERR_NONE)
-                throw DataError(where + ": coordinates cannot be transformed from " +
+                throw DataError(out.where(feat.fid) + ": coordinates cannot be transformed from " +
                                 im.crs.label() + " to " + out.crs.label() +
                                 "; check the layer's CRS");
         }
-        geos::GeomPtr geom(g->exportToGEOS(ctx));
-        if (!geom)
-            throw DataError(where + ": geometry cannot be converted (" +
-                            std::string(geos::last_error()) + ")");
-        const GeometryKind k = kind_of(g->getGeometryType());
-        if (k == GeometryKind::polygon || k == GeometryKind::line) {
-            if (GEOSisValid_r(ctx, geom.get()) != 1) {
-                ++out.report.invalid;
-                char* reason = GEOSisValidReason_r(ctx, geom.get());
-                const std::string why = reason ? reason : "invalid";
-                GEOSFree_r(ctx, reason);
-                if (im.input.invalid == InvalidPolicy::error)
-                    throw DataError(where + ": invalid geometry (" + why +
-                                    "); repair it, or use --invalid=fix or --invalid=skip");
-                if (im.input.invalid == InvalidPolicy::skip) {
-                    ++out.report.skipped;
-                    continue;
-                }
-                geos::GeomPtr fixed = make_valid_keep(geom.get(), k);
-                if (!fixed || GEOSisEmpty_r(ctx, fixed.get()) == 1) {
-                    ++out.report.skipped;
-                    log_warning(where + ": invalid geometry (" + why +
-                                ") could not be repaired; feature skipped");
-                    continue;
-                }
-                geom = std::move(fixed);
-                ++out.report.repaired;
-                out.report.repaired_fids.push_back(feat.fid);
-                log_debug(where + ": repaired invalid geometry (" + why + ")");
-            }
-        }
-        kinds.insert(k);
-        feat.geom = std::move(geom);
+        pf.kind = kind_of(g->getGeometryType());
         feat.values.resize(nfields);
         for (int i = 0; i < nfields; ++i) {
             if (!f->IsFieldSetAndNotNull(i)) continue;
@@ -641,8 +693,47 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
             }
             }
         }
-        out.features.push_back(std::move(feat));
+        batch.push_back(std::move(pf));
+        if (batch.size() >= 8192) flush();
+    };
+
+    if (im.input.spatial_filter.empty()) {
+        im.layer->ResetReading();
+        for (auto& f : *im.layer)
+            fetch(f.get());
+    } else {
+        // Several rectangles: one pass each, features met twice kept once, then back in
+        // feature-id order (the order of an unfiltered read).
+        std::optional<Transform> back;
+        if (transform && !transform->identity()) back.emplace(out.crs, im.crs);
+        std::unordered_set<GIntBig> seen;
+        for (const Extent& e : im.input.spatial_filter) {
+            Extent r = e;
+            if (back) {
+                std::vector<double> xs, ys;
+                for (int i = 0; i <= 8; ++i) {
+                    const double fx = e.min_x + (e.max_x - e.min_x) * i / 8;
+                    const double fy = e.min_y + (e.max_y - e.min_y) * i / 8;
+                    xs.insert(xs.end(), {fx, fx, e.min_x, e.max_x});
+                    ys.insert(ys.end(), {e.min_y, e.max_y, fy, fy});
+                }
+                back->apply(xs.size(), xs.data(), ys.data());
+                r = {*std::min_element(xs.begin(), xs.end()),
+                     *std::min_element(ys.begin(), ys.end()),
+                     *std::max_element(xs.begin(), xs.end()),
+                     *std::max_element(ys.begin(), ys.end())};
+            }
+            im.layer->SetSpatialFilterRect(r.min_x, r.min_y, r.max_x, r.max_y);
+            im.layer->ResetReading();
+            for (auto& f : *im.layer)
+                if (seen.insert(f->GetFID()).second) fetch(f.get());
+        }
+        im.layer->SetSpatialFilter(nullptr);
     }
+    flush();
+    if (!im.input.spatial_filter.empty())
+        std::stable_sort(out.features.begin(), out.features.end(),
+                         [](const Feature& a, const Feature& b) { return a.fid < b.fid; });
     progress(1.0, "read");
     if (out.features.empty() && !im.input.allow_empty)
         throw DataError(out.where() + ": has no features" +

@@ -43,6 +43,10 @@ struct VectorInput {
     std::string where;          ///< optional OGR SQL attribute filter
     InvalidPolicy invalid = InvalidPolicy::fix;
     bool allow_empty = false; ///< an empty layer (or filter result) is an error unless set
+    /// Read only features whose geometry meets one of these rectangles, given in the CRS
+    /// that read() reprojects to (e.g. the reach of the sources in `near`); empty: all.
+    /// Features come in feature-id order either way.
+    std::vector<Extent> spatial_filter;
     std::map<std::string, std::string> fields; ///< role -> field name
     /// CSV only: coordinate columns (auto-detected from x/y, lon/lat, 经度/纬度 …).
     std::string x_field, y_field;
@@ -132,7 +136,11 @@ class VectorReader {
     std::int64_t feature_count() const;
     std::vector<FieldDef> fields() const;
 
-    /// Reads all features, reprojected to `target` (empty: keep native CRS).
+    /// Sets VectorInput::spatial_filter (rectangles in the CRS given to read()).
+    void set_spatial_filter(std::vector<Extent> rectangles);
+
+    /// Reads all features, reprojected to `target` (empty: keep native CRS). Geometries
+    /// are converted and checked in parallel; the result does not depend on threads.
     Layer read(const Crs& target = Crs(), Progress progress = {});
 
   private:

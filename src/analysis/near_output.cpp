@@ -1,0 +1,157 @@
+// Writing the results of `near`: GeoPackage layers and tables.
+#include <filesystem>
+
+#include "soilrisk/analysis/near.hpp"
+#include "soilrisk/core/error.hpp"
+#include "soilrisk/io/vector_writer.hpp"
+
+namespace soilrisk::analysis {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string lower_ext(const std::string& path) {
+    std::string e = fs::path(path).extension().string();
+    for (char& c : e)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return e;
+}
+
+std::string sibling(const std::string& path, const std::string& suffix) {
+    const fs::path p(path);
+    return (p.parent_path() / (p.stem().string() + suffix + p.extension().string())).string();
+}
+
+std::vector<std::string> table_paths(const NearOutputs& o) {
+    if (o.table.empty()) return {};
+    if (lower_ext(o.table) == ".csv")
+        return {o.table, sibling(o.table, "_nearest"), sibling(o.table, "_ranking")};
+    return {o.table};
+}
+
+// Pieces coloured by category (QGIS categorized renderer).
+std::string pieces_qml() {
+    auto cat = [](int v, const char* label, int sym) {
+        return "<category render=\"true\" symbol=\"" + std::to_string(sym) + "\" value=\"" +
+               std::to_string(v) + "\" label=\"" + label + "\"/>";
+    };
+    auto symbol = [](int i, const char* rgb) {
+        return std::string("<symbol type=\"fill\" name=\"") + std::to_string(i) +
+               "\" alpha=\"0.8\"><layer class=\"SimpleFill\"><Option type=\"Map\">"
+               "<Option type=\"QString\" name=\"color\" value=\"" +
+               rgb +
+               ",255\"/><Option type=\"QString\" name=\"outline_color\" value=\"60,60,60,255\"/>"
+               "<Option type=\"QString\" name=\"outline_width\" value=\"0.1\"/></Option>"
+               "</layer></symbol>";
+    };
+    return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n<qgis version=\"3.22\">"
+           "<renderer-v2 type=\"categorizedSymbol\" attr=\"category\"><categories>" +
+           cat(1, "1 优先保护类", 0) + cat(2, "2 安全利用类", 1) + cat(3, "3 严格管控类", 2) +
+           "</categories><symbols>" + symbol(0, "56,168,0") + symbol(1, "255,211,0") +
+           symbol(2, "230,0,0") + "</symbols></renderer-v2></qgis>";
+}
+
+std::string rings_qml() {
+    return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n<qgis version=\"3.22\">"
+           "<renderer-v2 type=\"singleSymbol\"><symbols><symbol type=\"fill\" name=\"0\" "
+           "alpha=\"1\"><layer class=\"SimpleFill\"><Option type=\"Map\">"
+           "<Option type=\"QString\" name=\"style\" value=\"no\"/>"
+           "<Option type=\"QString\" name=\"outline_color\" value=\"120,40,140,255\"/>"
+           "<Option type=\"QString\" name=\"outline_width\" value=\"0.4\"/></Option></layer>"
+           "</symbol></symbols></renderer-v2></qgis>";
+}
+
+} // namespace
+
+void check_near_outputs(const NearOutputs& o) {
+    if (lower_ext(o.gpkg) != ".gpkg")
+        throw UsageError("--out: '" + o.gpkg + "' must be a GeoPackage (.gpkg)");
+    if (!o.table.empty() && lower_ext(o.table) != ".csv" && lower_ext(o.table) != ".xlsx")
+        throw UsageError("--table: '" + o.table + "' must end in .csv or .xlsx");
+    if (o.overwrite) return;
+    std::vector<std::string> all = table_paths(o);
+    all.push_back(o.gpkg);
+    for (const auto& p : all)
+        if (fs::exists(p)) throw OutputExistsError("'" + p + "' exists");
+}
+
+std::vector<std::string> write_near_outputs(const NearResult& result, const io::Layer& farmland,
+                                            const NearOptions& options, const NearOutputs& o) {
+    std::vector<std::string> written;
+    const io::Table by_source = near_summary(result, farmland, NearView::by_source, options);
+    const io::Table nearest = near_summary(result, farmland, NearView::nearest, options);
+    const io::Table ranking = near_ranking(result, options);
+    {
+        io::GpkgWriter w(o.gpkg, o.overwrite);
+        std::vector<const geos::Geom*> geoms;
+        const AreaCalculator area(farmland.crs, options.area);
+        for (NearView v : {NearView::by_source, NearView::nearest}) {
+            io::Table t = near_pieces_table(result, farmland, v, options, geoms);
+            w.add_layer(t.name, io::OutputGeometry::multipolygon, farmland.crs, t, geoms);
+            w.add_style(t.name, pieces_qml());
+        }
+        for (NearView v : {NearView::by_source, NearView::nearest}) {
+            io::Table t = near_rings_table(result, v, area, geoms);
+            w.add_layer(t.name, io::OutputGeometry::multipolygon, farmland.crs, t, geoms);
+            w.add_style(t.name, rings_qml());
+        }
+        for (const io::Table* t : {&by_source, &nearest, &ranking})
+            w.add_layer(t->name, io::OutputGeometry::none, farmland.crs, *t, {});
+        w.add_metadata(o.about);
+        w.finish();
+        written.push_back(o.gpkg);
+    }
+    if (o.table.empty()) return written;
+    const auto paths = table_paths(o);
+    if (lower_ext(o.table) == ".csv") {
+        io::write_csv(by_source, paths[0], o.overwrite);
+        io::write_csv(nearest, paths[1], o.overwrite);
+        io::write_csv(ranking, paths[2], o.overwrite);
+    } else {
+        const io::Table a = near_summary(result, farmland, NearView::by_source, options, true);
+        const io::Table b = near_summary(result, farmland, NearView::nearest, options, true);
+        io::write_xlsx({&a, &b, &ranking}, o.table, options.lang, o.overwrite, o.about);
+    }
+    written.insert(written.end(), paths.begin(), paths.end());
+    return written;
+}
+
+std::vector<std::pair<std::string, std::string>> near_about(const NearOptions& options,
+                                                            const io::Layer& farmland,
+                                                            const io::Layer& sources,
+                                                            const std::string& command_line) {
+    std::string rings;
+    for (double r : options.rings) {
+        if (!rings.empty()) rings += ',';
+        rings += io::Layer::text(io::Value(r));
+    }
+    std::string by;
+    for (const auto& b : options.by) {
+        if (!by.empty()) by += ',';
+        by += b;
+    }
+    return {
+        {"tool", "soilrisk " SOILRISK_VERSION " near"},
+        {"command_line", command_line},
+        {"farmland", farmland.source + " (layer " + farmland.name + ")"},
+        {"sources", sources.source + " (layer " + sources.name + ")"},
+        {"working_crs", farmland.crs.label() + " (" + farmland.crs.name() + ")"},
+        {"rings_m", rings},
+        {"by", by},
+        {"quad_segs", std::to_string(options.quad_segs) + " (ring area within " +
+                          std::to_string(100 * spatial::buffer_area_deficit(options.quad_segs)) +
+                          " % of the true annulus)"},
+        {"grid_size_m",
+         options.grid_size > 0 ? io::Layer::text(io::Value(options.grid_size)) : "0 (floating)"},
+        {"area", options.area == AreaMode::planar
+                     ? "planar, in the working CRS"
+                     : "ellipsoidal (geodesic, Karney 2013, J. Geodesy 87:43-55)"},
+        {"overlay", "GEOS OverlayNG intersections; parcels wholly inside a ring taken whole"},
+        {"nearest_view", "each piece assigned to its nearest source (Voronoi regions; lines "
+                         "and polygon edges as points at most 5 m apart)"},
+        {"units", "m2; 1 mu = 10000/15 m2; 1 ha = 10000 m2"},
+    };
+}
+
+} // namespace soilrisk::analysis
