@@ -354,6 +354,12 @@ const char* to_string(SamplingDesign d) {
     return "none";
 }
 
+BalancedMethod parse_balanced_method(std::string_view text) {
+    if (text == "grts") return BalancedMethod::grts;
+    if (text == "bas") return BalancedMethod::bas;
+    throw UsageError("--balanced-method: '" + std::string(text) + "' is not grts or bas");
+}
+
 double parse_density(std::string_view text, std::string_view what) {
     std::string s(text);
     for (const char* suffix : {"-per-100mu", "/100mu", "per100mu"})
@@ -529,6 +535,7 @@ SamplingResult plan_sampling(const SamplingInputs& in, const SamplingOptions& op
     if (in.units) {
         const io::Layer& ul = *in.units;
         int code_f = ul.role_index("code", false);
+        if (code_f < 0 && ul.roles.count("id")) code_f = ul.role_index("id", false);
         if (code_f < 0) code_f = ul.field_index("adcode");
         const int name_f = ul.role_index("name", false);
         std::vector<const geos::Geom*> ug;
@@ -874,7 +881,69 @@ SamplingResult plan_sampling(const SamplingInputs& in, const SamplingOptions& op
     long long grid_cells = 0, grid_legacy_cells = 0;
     double grid_x0 = 0, grid_y0 = 0;
 
-    if (opt.design == SamplingDesign::balanced && frame.size() > 0 && n_main + opt.oversample > 0) {
+    if (opt.design == SamplingDesign::balanced && opt.balanced_method == BalancedMethod::grts &&
+        frame.size() > 0 && n_main + opt.oversample > 0) {
+        const long long want = n_main + opt.oversample;
+        const long long m = std::max<long long>(4096, 64 * (want + legacy_total));
+        Rng rng(opt.seed, 3);
+        // The point frame: equal-probability points on the target farmland, without those
+        // too close to existing samples (legacy sites count).
+        std::vector<std::pair<double, double>> cand;
+        std::vector<int> cand_item;
+        for (long long i = 0; i < m; ++i) {
+            const auto dr = frame.random_point(rng);
+            if (!dr || !clear_of(dr->x, dr->y)) continue;
+            cand.emplace_back(dr->x, dr->y);
+            cand_item.push_back(dr->polygon);
+        }
+        const std::size_t nc = cand.size();
+        const int levels = std::clamp(
+            static_cast<int>(std::ceil(std::log(std::max<double>(nc, 2)) / std::log(4.0))) + 2, 1,
+            30);
+        const auto addr = spatial::grts_addresses(cand, frame.bounds(), levels, rng.next());
+        std::vector<std::size_t> line(nc);
+        std::iota(line.begin(), line.end(), 0);
+        std::sort(line.begin(), line.end(), [&](std::size_t a, std::size_t b) {
+            return addr[a].address != addr[b].address ? addr[a].address < addr[b].address : a < b;
+        });
+        long long got = 0, missed = 0;
+        if (nc > 0) {
+            const long long draws = std::min<long long>(want, static_cast<long long>(nc));
+            const double step = static_cast<double>(nc) / static_cast<double>(draws);
+            const double start = rng.uniform() * step;
+            std::vector<std::size_t> pos; // positions on the line
+            for (long long j = 0; j < draws; ++j)
+                pos.push_back(std::min(nc - 1, static_cast<std::size_t>(std::floor(
+                                                   start + static_cast<double>(j) * step))));
+            // Reverse hierarchical order of the draws: sample first, then the oversample.
+            std::sort(pos.begin(), pos.end(), [&](std::size_t a, std::size_t b) {
+                const auto &ka = addr[line[a]], &kb = addr[line[b]];
+                return ka.reverse != kb.reverse ? ka.reverse < kb.reverse : a < b;
+            });
+            std::vector<char> used(nc, 0);
+            const auto reach = static_cast<std::size_t>(std::ceil(step));
+            for (std::size_t p : pos) {
+                bool ok = false;
+                for (std::size_t t = 0; t < reach && !ok; ++t) {
+                    const std::size_t c = line[(p + t) % nc];
+                    if (used[c] || !clear_of(cand[c].first, cand[c].second)) continue;
+                    used[c] = 1;
+                    accept(cand[c].first, cand[c].second, cand_item[c], got >= n_main);
+                    ++got;
+                    ok = true;
+                }
+                if (!ok) ++missed;
+            }
+        }
+        if (got < want)
+            misses.push_back({"all", want - got,
+                              "no frame point at least " + fmt("%g", d) +
+                                  " m from other points near " + std::to_string(missed) +
+                                  " GRTS draws (frame of " + std::to_string(nc) +
+                                  " points): the target farmland cannot take more points this far "
+                                  "apart"});
+    } else if (opt.design == SamplingDesign::balanced && frame.size() > 0 &&
+               n_main + opt.oversample > 0) {
         const auto b = frame.bounds();
         const double w = std::max(b[2] - b[0], 1.0), h = std::max(b[3] - b[1], 1.0);
         Rng rng(opt.seed, 1);
@@ -1291,6 +1360,11 @@ SamplingResult plan_sampling(const SamplingInputs& in, const SamplingOptions& op
     };
     using I = std::int64_t;
     q("design", std::string(to_string(opt.design)), "");
+    if (opt.design == SamplingDesign::balanced)
+        q("balanced_method",
+          std::string(opt.balanced_method == BalancedMethod::grts ? "GRTS" : "BAS"),
+          opt.balanced_method == BalancedMethod::grts ? "Stevens & Olsen 2004"
+                                                      : "Robertson et al. 2013");
     q("seed", static_cast<I>(opt.seed), "same seed, same plan");
     q("target", opt.target.empty() ? std::string("all farmland") : opt.target, "");
     q("required_density_per_100mu",
@@ -1398,7 +1472,9 @@ SamplingResult plan_sampling(const SamplingInputs& in, const SamplingOptions& op
         {"crs", farm.crs.label()},
         {"lon_lat", "CGCS2000 (EPSG:4490) degrees, 6 decimals (≈ WGS84 within centimetres)"},
         {"area", opt.area_mode == AreaMode::ellipsoidal ? "ellipsoidal (Karney 2013)" : "planar"},
-        {"balanced_design", "BAS, Robertson et al. 2013, Biometrics 69:776-784"},
+        {"balanced_design", opt.balanced_method == BalancedMethod::grts
+                                ? "GRTS, Stevens & Olsen 2004, JASA 99:262-278"
+                                : "BAS, Robertson et al. 2013, Biometrics 69:776-784"},
         {"balance_statistic", "Voronoi variance, Stevens & Olsen 2004, JASA 99:262-278"},
     };
     progress(1.0, "plan");

@@ -50,6 +50,11 @@ class PlanSamplingCommand : public Command {
         app.add_option("--design", design_, "grid, stratified, balanced (BAS) or none")
             ->check(CLI::IsMember({"grid", "stratified", "balanced", "none"}))
             ->capture_default_str();
+        app.add_option("--balanced-method", balanced_method_,
+                       "Balanced design: grts (Stevens & Olsen 2004) or bas (Halton, Robertson "
+                       "et al. 2013)")
+            ->check(CLI::IsMember({"grts", "bas"}))
+            ->capture_default_str();
         app.add_option("--n", n_, "New points (balanced, stratified; default: the total deficit)");
         app.add_option("--sizes", sizes_,
                        "Stratified: new points per stratum, e.g. 450225-3=10,450226-3=4");
@@ -86,6 +91,7 @@ class PlanSamplingCommand : public Command {
         analysis::SamplingOptions o;
         o.design = analysis::parse_sampling_design(design_);
         o.target = target_;
+        o.balanced_method = analysis::parse_balanced_method(balanced_method_);
         if (!density_.empty()) o.density_per_100mu = analysis::parse_density(density_, "--density");
         if (!spacing_.empty()) o.spacing_m = parse_length(spacing_, "--spacing");
         if (!density_.empty() && !spacing_.empty())
@@ -157,7 +163,8 @@ class PlanSamplingCommand : public Command {
     io::VectorInput farmland_, samples_, units_, within_;
     std::vector<std::string> farmland_fields_, samples_fields_, units_fields_, within_fields_;
     std::string invalid_ = "fix", crs_, target_, cell_, density_, spacing_;
-    std::string design_ = "balanced", sizes_, min_distance_, inset_, within_distance_;
+    std::string design_ = "balanced", balanced_method_ = "grts", sizes_, min_distance_, inset_,
+                within_distance_;
     long long n_ = -1, oversample_ = 0;
     std::uint64_t seed_ = 1;
     bool all_units_ = false, overwrite_ = false;

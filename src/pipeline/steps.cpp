@@ -40,6 +40,7 @@ void run_plan_sampling(RunContext& ctx, const StepSpec& step) {
     analysis::SamplingOptions o;
     o.design = analysis::parse_sampling_design(p.string_or("design", "balanced"));
     o.target = p.string_or("target", "");
+    o.balanced_method = analysis::parse_balanced_method(p.string_or("balanced_method", "grts"));
     if (p.has("density")) {
         const auto text = p.string("density");
         o.density_per_100mu = text ? analysis::parse_density(*text, p.where() + ": density")
@@ -102,10 +103,27 @@ const std::vector<StepType>& step_types() {
         {"plan-sampling",
          "Dense-sampling deficit per unit and a field-ready sampling plan (GeoPackage, GPX, "
          "KML, field sheet)",
-         {"farmland", "samples",   "units",      "within",         "within_distance",
-          "target",   "cell",      "density",    "spacing",        "design",
-          "n",        "sizes",     "oversample", "min_distance",   "inset",
-          "seed",     "all_units", "id_pattern", "srs_replicates", "area",
+         {"farmland",
+          "samples",
+          "units",
+          "within",
+          "within_distance",
+          "target",
+          "balanced_method",
+          "cell",
+          "density",
+          "spacing",
+          "design",
+          "n",
+          "sizes",
+          "oversample",
+          "min_distance",
+          "inset",
+          "seed",
+          "all_units",
+          "id_pattern",
+          "srs_replicates",
+          "area",
           "name"},
          &run_plan_sampling},
     };

@@ -230,6 +230,45 @@ double max_points_bound(double area_m2, double perimeter_m, std::size_t parts, d
     return (area_m2 + perimeter_m * r + static_cast<double>(parts) * disk) / disk;
 }
 
+std::vector<GrtsAddress> grts_addresses(const std::vector<std::pair<double, double>>& pts,
+                                        const std::array<double, 4>& bounds, int levels,
+                                        std::uint64_t seed) {
+    static const std::array<std::array<int, 4>, 24> perms = [] {
+        std::array<std::array<int, 4>, 24> out{};
+        std::array<int, 4> p{0, 1, 2, 3};
+        int k = 0;
+        do {
+            out[k++] = p;
+        } while (std::next_permutation(p.begin(), p.end()));
+        return out;
+    }();
+    levels = std::clamp(levels, 1, 30);
+    const double side = std::max({bounds[2] - bounds[0], bounds[3] - bounds[1], 1e-9});
+    const std::uint64_t cells = 1ULL << levels;
+    std::vector<GrtsAddress> out(pts.size());
+    for (std::size_t i = 0; i < pts.size(); ++i) {
+        auto cell = [&](double v, double lo) {
+            const double f = std::floor((v - lo) / side * static_cast<double>(cells));
+            return static_cast<std::uint64_t>(std::clamp(f, 0.0, static_cast<double>(cells - 1)));
+        };
+        const std::uint64_t ix = cell(pts[i].first, bounds[0]), iy = cell(pts[i].second, bounds[1]);
+        GrtsAddress a;
+        for (int l = 1; l <= levels; ++l) {
+            const int shift = levels - l;
+            const int q = static_cast<int>(((ix >> shift) & 1) | (((iy >> shift) & 1) << 1));
+            // Parent cell of this split: the address of (ix, iy) at level l - 1.
+            const std::uint64_t px = ix >> (shift + 1), py = iy >> (shift + 1);
+            const std::uint64_t h =
+                mix64(seed ^ mix64(static_cast<std::uint64_t>(l) ^ mix64(px ^ mix64(py + 1))));
+            const int digit = perms[h % 24][q];
+            a.address = (a.address << 2) | static_cast<std::uint64_t>(digit);
+            a.reverse |= static_cast<std::uint64_t>(digit) << (2 * (l - 1));
+        }
+        out[i] = a;
+    }
+    return out;
+}
+
 std::pair<double, double> nearest_point(const geos::Geom* g, double x, double y) {
     auto ctx = geos::ctx();
     geos::GeomPtr pt(GEOSGeom_createPointFromXY_r(ctx, x, y));

@@ -104,4 +104,40 @@ expect_exit 1 "$TOOL" plan-sampling "${COMMON[@]}" --target "leibie = 3" -o x
 expect_in err.txt "'leibie'"
 expect_exit 2 "$TOOL" plan-sampling "${COMMON[@]}" "${T[@]}" --density abc -o x
 expect_in err.txt "1-per-100mu"
+
+# The project-file step writes the same outputs, named after the step.
+cat >in/project.toml <<'TOML'
+[project]
+name = "sampling"
+out = "out"
+crs = "EPSG:4545"
+
+[layers.farmland]
+path = "farmland.geojson"
+fields = { category = "LB", county = "XZQ", county_code = "XZQDM", id = "DKBM" }
+
+[layers.soil_samples]
+path = "samples.geojson"
+fields = { id = "sample_id" }
+
+[[steps]]
+type = "plan-sampling"
+name = "infill"
+farmland = "farmland"
+samples = "soil_samples"
+target = "category = 3"
+design = "balanced"
+oversample = 2
+seed = 11
+min_distance = "150m"
+area = "planar"
+TOML
+expect_exit 0 "$TOOL" run in/project.toml
+for f in infill.gpkg infill.gpx infill.kml infill.xlsx infill_field_sheet.csv infill_deficit.csv; do
+  [ -s "in/out/$f" ] || fail "step output in/out/$f not written"
+done
+expect_in in/out/manifest.json "infill.gpx"
+sed 's/^seed = 11/sed = 11/' in/project.toml >in/bad.toml
+expect_exit 2 "$TOOL" run in/bad.toml
+expect_in err.txt "did you mean 'seed'"
 finish

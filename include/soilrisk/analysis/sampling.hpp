@@ -33,18 +33,30 @@
 //      per stratum. Sizes are given per stratum (new points), or `n` + legacy sites are
 //      allocated in proportion to stratum area (largest remainder) and each stratum's
 //      legacy sites are subtracted.
-//    - balanced: Balanced Acceptance Sampling (BAS; B. L. Robertson, J. A. Brown, T.
-//      McDonald, P. Jaksons, "BAS: Balanced acceptance sampling of natural resources",
-//      Biometrics 69 (2013) 776–784): the Halton sequence (bases 2, 3) with a random
-//      start over the frame's bounding box, accepting points that fall in the frame, in
-//      sequence order. Any run of consecutive Halton points is spatially balanced, so the
-//      points after the first n are the ordered oversample (replacements for inaccessible
-//      points, used in order). Legacy sites count: n new points are placed (n defaults to
-//      the total deficit, which already subtracts them) and a candidate closer than the
-//      minimum distance to a legacy site is skipped, so new points fill the gaps between
-//      legacy sites. (Simpler than the inclusion-probability adjustment of S. D. Foster et
-//      al., "Spatially balanced designs that incorporate legacy sites", Methods Ecol.
-//      Evol. 8 (2017) 1433–1442.)
+//    - balanced, GRTS (default): generalized random tessellation stratified sampling
+//      (D. L. Stevens, A. R. Olsen, "Spatially balanced sampling of natural resources",
+//      JASA 99 (2004) 262–278), as spsurvey does it for polygon frames: the frame is
+//      turned into a fine point frame (max(4096, 64·(n + oversample + legacy)) equal-
+//      probability points), points get hierarchically randomised quadrant addresses
+//      (spatial::grts_addresses), n + oversample are drawn systematically with a random
+//      start along the address order, and the drawn points are put in reverse
+//      hierarchical order: the first n are the sample, the rest the ordered oversample
+//      (replacements for inaccessible points, used in order; every run of consecutive
+//      points is spread out). A drawn point that breaks the minimum distance is replaced
+//      by the next clear frame point along the address order (a spatial neighbour).
+//    - balanced, BAS (`balanced_method = bas`): Balanced Acceptance Sampling (B. L.
+//      Robertson, J. A. Brown, T. McDonald, P. Jaksons, "BAS: Balanced acceptance
+//      sampling of natural resources", Biometrics 69 (2013) 776–784): the Halton sequence
+//      (bases 2, 3) with a random start over the frame's bounding box, accepting points in
+//      the frame in sequence order; the points after the first n are the oversample. BAS
+//      balances with respect to the bounding box, so on a sparse frame (scattered
+//      parcels over a county) GRTS, which follows the frame, balances better.
+//    In both, legacy sites count: n new points are placed (n defaults to the total
+//    deficit, which already subtracts them) and no new point comes closer than the
+//    minimum distance to a legacy site, so new points fill the gaps between them. (A
+//    simplification of the inclusion-probability adjustment of S. D. Foster et al.,
+//    "Spatially balanced designs that incorporate legacy sites", Methods Ecol. Evol. 8
+//    (2017) 1433–1442.)
 //    The same seed gives the same plan bit for bit (portable RNG, serial placement); the
 //    thread count never matters. Points that cannot be placed are counted with a reason.
 //    Requested sizes a stratum cannot hold (more than the bound of
@@ -79,6 +91,9 @@
 namespace soilrisk::analysis {
 
 enum class SamplingDesign { none, grid, stratified, balanced };
+enum class BalancedMethod { grts, bas };
+/// Parses "grts" / "bas"; throws UsageError otherwise.
+BalancedMethod parse_balanced_method(std::string_view text);
 /// Parses "none" / "grid" / "stratified" / "balanced"; throws UsageError otherwise.
 SamplingDesign parse_sampling_design(std::string_view text);
 const char* to_string(SamplingDesign d);
@@ -108,6 +123,7 @@ struct SamplingOptions {
     /// Target farmland filter (io::AttributeFilter syntax); "" = all farmland.
     std::string target;
     SamplingDesign design = SamplingDesign::balanced;
+    BalancedMethod balanced_method = BalancedMethod::grts;
     /// New points (balanced; stratified proportional). -1: the total deficit.
     long long n = -1;
     /// Stratified: new points per stratum key ("450225-3"); empty = proportional.
@@ -133,7 +149,7 @@ struct SamplingOptions {
 
 /// Inputs, all in one projected working CRS. Farmland roles: category (required), county,
 /// county_code, id (parcel id), village (optional). Samples: any points (role id for
-/// their ids). Units roles: code (else field adcode), name.
+/// their ids). Units roles: code (else id, else field adcode), name.
 struct SamplingInputs {
     const io::Layer* farmland = nullptr;
     const io::Layer* samples = nullptr; ///< optional

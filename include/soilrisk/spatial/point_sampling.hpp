@@ -113,6 +113,21 @@ class PolygonFrame {
 /// bound for non-convex parts). Infinite when d = 0 and the area is positive.
 double max_points_bound(double area_m2, double perimeter_m, std::size_t parts, double d);
 
+/// GRTS hierarchical addresses (D. L. Stevens, A. R. Olsen, "Spatially balanced sampling
+/// of natural resources", JASA 99 (2004) 262–278): the square around `bounds` is split
+/// into quadrants `levels` times (levels <= 30); at every split the four quadrant digits
+/// are randomly permuted, independently per parent cell (hierarchical randomisation; the
+/// permutation comes from a hash of seed, level and cell, so it is portable). Returns per
+/// point its address (level-1 digit most significant) and its reverse-hierarchical key
+/// (the same digits reversed: consecutive keys lie in different top-level quadrants, so
+/// every run of consecutive points in that order is spread over the whole area).
+struct GrtsAddress {
+    std::uint64_t address = 0, reverse = 0;
+};
+std::vector<GrtsAddress> grts_addresses(const std::vector<std::pair<double, double>>& pts,
+                                        const std::array<double, 4>& bounds, int levels,
+                                        std::uint64_t seed);
+
 /// Nearest point of polygon `g` to (x, y) (the point itself when inside).
 std::pair<double, double> nearest_point(const geos::Geom* g, double x, double y);
 

@@ -265,6 +265,12 @@ TEST_CASE("balanced design: inside target, min distance, legacy kept, oversample
           "[sampling]") {
     Fixture fx;
     auto o = fx.options(SamplingDesign::balanced);
+    SECTION("GRTS") {
+        o.balanced_method = BalancedMethod::grts;
+    }
+    SECTION("BAS") {
+        o.balanced_method = BalancedMethod::bas;
+    }
     o.oversample = 4;
     const auto r = plan_sampling(fx.in(), o);
     // n defaults to the total deficit (17 + 9); legacy S1 and S3 kept and counted.
@@ -321,6 +327,12 @@ TEST_CASE("balanced design is better balanced than simple random sampling", "[sa
     in.farmland = &farm;
     SamplingOptions o;
     o.design = SamplingDesign::balanced;
+    SECTION("GRTS") {
+        o.balanced_method = BalancedMethod::grts;
+    }
+    SECTION("BAS") {
+        o.balanced_method = BalancedMethod::bas;
+    }
     o.n = 40;
     o.min_distance_m = 0;
     o.inset_m = 0;
@@ -333,6 +345,35 @@ TEST_CASE("balanced design is better balanced than simple random sampling", "[sa
     CHECK(r.balance_var < 0.5 * r.srs_balance_var);
     // Poisson-Voronoi cells have a normalised-area variance of about 0.28.
     CHECK(r.srs_balance_var == Approx(0.28).margin(0.15));
+}
+
+TEST_CASE("GRTS follows a sparse frame better than simple random sampling", "[sampling]") {
+    // 60 small parcels in 6 clusters scattered over 20 km: the case of the demo.
+    io::Layer farm = farmland();
+    const auto values = farm.features[0].values;
+    farm.features.clear();
+    spatial::Rng rng(5);
+    for (int c = 0; c < 6; ++c) {
+        const double cx = rng.uniform() * 20000, cy = rng.uniform() * 20000;
+        for (int k = 0; k < 10; ++k) {
+            io::Feature f;
+            f.fid = static_cast<std::int64_t>(farm.features.size()) + 1;
+            const double x = cx + rng.uniform() * 1500, y = cy + rng.uniform() * 1500;
+            f.geom = geos::from_wkt(square(x, y, x + 150, y + 120));
+            f.values = values;
+            farm.features.push_back(std::move(f));
+        }
+    }
+    SamplingInputs in;
+    in.farmland = &farm;
+    SamplingOptions o;
+    o.design = SamplingDesign::balanced;
+    o.n = 30;
+    o.min_distance_m = 0;
+    o.srs_replicates = 10;
+    const auto r = plan_sampling(in, o);
+    INFO("GRTS " << r.balance_var << " SRS " << r.srs_balance_var);
+    CHECK(r.balance_var < 0.7 * r.srs_balance_var);
 }
 
 TEST_CASE("grid design: one point per cell with target farmland", "[sampling]") {
