@@ -108,7 +108,8 @@ class Parser {
                 static const char* two[] = {"<=", ">=", "<>", "!=", "=="};
                 std::string sym(1, static_cast<char>(c));
                 for (const char* t : two)
-                    if (s_.substr(i, 2) == t) sym = t;
+                    if (s_.substr(i, 2) == t)
+                        sym = std::string(t, 2); // (move: GCC 12 -Wrestrict bug 105651)
                 if (sym.size() == 1 &&
                     std::string("=<>(),").find(static_cast<char>(c)) == std::string::npos) {
                     tokens_.push_back({Token::Kind::end, "", start});
@@ -227,9 +228,8 @@ class Parser {
             peek().text == ",")
             fail("expected a comparison (=, !=, <, <=, >, >=, in, is null)");
         n->kind = Node::Kind::compare;
-        n->op = take().text;
-        if (n->op == "==") n->op = "=";
-        if (n->op == "<>") n->op = "!=";
+        const std::string op = take().text;
+        n->op = op == "==" ? std::string("=") : op == "<>" ? std::string("!=") : op;
         literal(*n);
         return n;
     }

@@ -69,8 +69,10 @@
 //    to the frame's bounding box), v_i = n · area(V_i ∩ frame) / area(frame) (equal
 //    inclusion probabilities), statistic var = mean((v_i − 1)²) (D. L. Stevens, A. R.
 //    Olsen, "Spatially balanced sampling of natural resources", JASA 99 (2004) 262–278;
-//    0 = perfect balance, simple random samples give about 0.3) and Pielou's evenness
-//    1 + Σ p_i ln p_i / ln(1/n), p_i = v_i / n, as spsurvey's sp_balance reports it. Both
+//    0 = perfect balance; simple random samples give about 0.28 on a plain square — the
+//    variance of normalised Poisson–Voronoi cell areas — and more on scattered frames)
+//    and Pielou's evenness 1 + Σ p_i ln p_i / ln n, p_i = v_i / n, as spsurvey's
+//    sp_balance reports it (0 = perfect). Both
 //    are compared with simple random samples of the same size from the same frame,
 //    averaged over `srs_replicates` seeds.
 #pragma once
