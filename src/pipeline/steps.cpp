@@ -4,6 +4,7 @@
 
 #include "soilrisk/analysis/area_summary.hpp"
 #include "soilrisk/analysis/near.hpp"
+#include "soilrisk/analysis/sampling.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
 #include "soilrisk/core/units.hpp"
@@ -67,6 +68,61 @@ void run_near(RunContext& ctx, const StepSpec& step) {
     ctx.results()[step.name] =
         analysis::near_summary(result, farmland, analysis::NearView::by_source, options);
     ctx.results()[step.name + ".ranking"] = std::move(ranking);
+void run_plan_sampling(RunContext& ctx, const StepSpec& step) {
+    const Params& p = step.params;
+    analysis::SamplingOptions o;
+    o.design = analysis::parse_sampling_design(p.string_or("design", "balanced"));
+    o.target = p.string_or("target", "");
+    o.balanced_method = analysis::parse_balanced_method(p.string_or("balanced_method", "grts"));
+    if (p.has("density")) {
+        const auto text = p.string("density");
+        o.density_per_100mu = text ? analysis::parse_density(*text, p.where() + ": density")
+                                   : p.number_or("density", analysis::kDefaultDensityPer100Mu);
+        if (!(o.density_per_100mu > 0)) throw UsageError(p.where() + ": density must be positive");
+    }
+    o.spacing_m = p.length_or("spacing", 0);
+    if (p.has("density") && p.has("spacing"))
+        throw UsageError(p.where() + ": give density or spacing, not both");
+    o.cell_m = p.length_or("cell", 0);
+    o.n = p.integer_or("n", -1);
+    if (p.has("sizes")) {
+        const auto text = p.string("sizes");
+        if (text) {
+            o.sizes = analysis::parse_stratum_sizes(*text, p.where() + ": sizes");
+        } else {
+            for (const auto& [k, v] : p.table("sizes"))
+                for (const auto& [kk, vv] :
+                     analysis::parse_stratum_sizes(k + "=" + v, p.where() + ": sizes"))
+                    o.sizes[kk] = vv;
+        }
+    }
+    o.oversample = p.integer_or("oversample", 0);
+    o.min_distance_m = p.length_or("min_distance", analysis::kDefaultMinDistanceM);
+    o.inset_m = p.length_or("inset", analysis::kDefaultInsetM);
+    o.seed = static_cast<std::uint64_t>(p.integer_or("seed", 1));
+    o.all_units = p.bool_or("all_units", false);
+    o.id_pattern = p.string_or("id_pattern", o.id_pattern);
+    o.srs_replicates = static_cast<int>(p.integer_or("srs_replicates", 5));
+    o.area_mode = parse_area_mode(p.string_or("area", "ellipsoidal"));
+    o.lang = ctx.lang();
+    const std::string name = p.string_or("name", step.name);
+
+    analysis::SamplingInputs in;
+    in.farmland = &ctx.layer(p.string_or("farmland", "farmland"));
+    if (p.has("samples")) in.samples = &ctx.layer(p.require_string("samples"));
+    if (p.has("units")) in.units = &ctx.layer(p.require_string("units"));
+    if (p.has("within")) in.within = &ctx.layer(p.require_string("within"));
+    in.within_distance_m = p.length_or("within_distance", 0);
+    const auto result = analysis::plan_sampling(in, o, ctx.options().progress);
+    for (const auto& line : result.summary)
+        log_info(step.name + ": " + line);
+    const auto outputs = analysis::write_sampling_outputs(
+        result, o.design, ctx.working_crs(), ctx.output_path(""), name, ctx.lang(),
+        ctx.options().overwrite, {{"command_line", ctx.options().command_line}});
+    for (const auto& f : outputs)
+        ctx.record(step.name, f.path, f.kind, f.description);
+    ctx.results()[step.name + ".deficit"] = result.deficit;
+    ctx.results()[step.name + ".quality"] = result.quality;
 }
 
 } // namespace
@@ -81,6 +137,32 @@ const std::vector<StepType>& step_types() {
          "Farmland around pollution sources by source × ring × category (GeoPackage, table)",
          {"farmland", "sources", "rings", "by", "area", "quad_segs", "grid_size", "out", "table"},
          &run_near},
+        {"plan-sampling",
+         "Dense-sampling deficit per unit and a field-ready sampling plan (GeoPackage, GPX, "
+         "KML, field sheet)",
+         {"farmland",
+          "samples",
+          "units",
+          "within",
+          "within_distance",
+          "target",
+          "balanced_method",
+          "cell",
+          "density",
+          "spacing",
+          "design",
+          "n",
+          "sizes",
+          "oversample",
+          "min_distance",
+          "inset",
+          "seed",
+          "all_units",
+          "id_pattern",
+          "srs_replicates",
+          "area",
+          "name"},
+         &run_plan_sampling},
     };
     return types;
 }
