@@ -1,8 +1,15 @@
-// Writing result layers: GeoPackage (and any OGR vector format by extension).
+// Writing result layers: GeoPackage (.gpkg only: other OGR formats cannot hold several
+// layers, styles and metadata in one file, and multi-file formats cannot be written
+// atomically).
 //
 // A GpkgWriter collects layers and writes them into a temporary file next to the final
-// path, committed (renamed) by finish(). Geometries are GEOS geometries in `crs`.
-// Field names are ASCII snake_case. Each layer can carry a QGIS style (layer_styles).
+// path, committed (renamed) by finish(); destroyed without finish(), it leaves nothing
+// behind and any previous output intact. Geometries are GEOS geometries in `crs`, written
+// 2D. Field names are ASCII snake_case. Each layer can carry a QGIS style (layer_styles).
+// GDAL's own error printing is silenced while writing; its message ends up in the thrown
+// error. Not thread-safe: use one writer from one thread. After an error thrown while
+// writing (DataError, IoError) the file is incomplete: every further call throws
+// std::logic_error and the writer can only be destroyed (which removes the file).
 #pragma once
 
 #include <memory>
@@ -19,29 +26,49 @@ enum class OutputGeometry { point, line, polygon, multipolygon, multiline, none 
 
 class GpkgWriter {
   public:
-    /// Opens the output (temporary name). Throws OutputExistsError/IoError.
+    /// Opens the output (temporary name). Throws UsageError unless `path` ends in .gpkg,
+    /// OutputExistsError, IoError (naming the folder when it does not exist).
     GpkgWriter(std::string path, bool overwrite);
     ~GpkgWriter();
     GpkgWriter(const GpkgWriter&) = delete;
     GpkgWriter& operator=(const GpkgWriter&) = delete;
 
     /// Adds a layer. `geometries[i]` belongs to `table.rows[i]` (may be null for no
-    /// geometry). Fields come from the table's columns: integer, real or string by the
-    /// first non-null value in each column. For geometry type `none`, an attribute-only
-    /// table (e.g. a summary) is written.
+    /// geometry; empty geometries are written as null). Fields come from the table's
+    /// columns, typed by the widest kind of their non-null values: Integer64 when all are
+    /// integers, Real when there are reals (integers converted), String when there is any
+    /// text (numbers as text) or no value at all. Polygon geometries are promoted to
+    /// multipolygons (lines likewise) for the multi types. Geometry column "geom", with an
+    /// R-tree spatial index. For geometry type `none`, an attribute-only table (e.g. a
+    /// summary) is written and `geometries` and `crs` are ignored.
+    /// Throws DataError when a geometry does not fit the type (naming layer and row),
+    /// IoError when GDAL fails, std::logic_error on a repeated or reserved layer name
+    /// ("layer_styles", "soilrisk_about") or sizes that do not match.
     void add_layer(const std::string& name, OutputGeometry type, const Crs& crs, const Table& table,
                    const std::vector<const GEOSGeom_t*>& geometries);
 
-    /// Stores a QGIS style (QML text) for `layer` in the layer_styles table so that QGIS
-    /// applies it when the layer opens.
+    /// Stores a QGIS style (QML text: a whole <qgis> document) for `layer` in the
+    /// layer_styles table, with QGIS's own schema (the one QGIS creates when it saves a
+    /// style into a GeoPackage): f_table_catalog = f_table_schema = '', f_table_name =
+    /// layer, f_geometry_column = its geometry column ("" for attribute tables), styleName
+    /// = layer, useAsDefault = 1 (an earlier default of the same layer is reset to 0),
+    /// update_time = now. QGIS applies the default style when the layer opens.
+    /// Throws std::logic_error when `layer` was not added.
     void add_style(const std::string& layer, const std::string& qml, const std::string& sld = {});
 
-    /// Writes metadata (provenance key/values) into the GeoPackage.
+    /// Writes provenance (key/value pairs, appended on repeated calls) twice over:
+    /// - the attribute table "soilrisk_about" (columns key, value), which QGIS lists next
+    ///   to the layers and opens as a table: what users see;
+    /// - GDAL dataset metadata, which the GeoPackage driver stores in gpkg_metadata /
+    ///   gpkg_metadata_reference (scope "geopackage"), shown by ogrinfo/gdalinfo.
     void add_metadata(const std::vector<std::pair<std::string, std::string>>& about);
 
-    /// Closes and renames onto the final path.
+    /// Closes and renames onto the final path. Throws IoError (closing or renaming
+    /// failed), OutputExistsError (the output appeared meanwhile without overwrite).
+    /// Nothing can be added afterwards (std::logic_error).
     void finish();
 
+    /// The final path.
     const std::string& path() const;
 
   private:

@@ -1,0 +1,349 @@
+// GpkgWriter: layers re-read with OGR, attribute tables, QGIS styles, metadata, atomicity.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <gdal_priv.h>
+#include <geos_c.h>
+#include <ogrsf_frmts.h>
+#include <sstream>
+#include <unistd.h>
+
+#include "soilrisk/core/crs.hpp"
+#include "soilrisk/core/error.hpp"
+#include "soilrisk/core/geos.hpp"
+#include "soilrisk/io/vector_writer.hpp"
+
+namespace fs = std::filesystem;
+using namespace soilrisk;
+using namespace soilrisk::io;
+
+namespace {
+
+struct ScratchDir {
+    fs::path path;
+    explicit ScratchDir(const std::string& name) {
+        path = fs::temp_directory_path() /
+               ("soilrisk-test-" + name + "-" + std::to_string(::getpid()));
+        fs::remove_all(path);
+        fs::create_directories(path);
+    }
+    ~ScratchDir() { fs::remove_all(path); }
+    std::string file(const std::string& name) const { return (path / name).string(); }
+    std::size_t count() const {
+        return static_cast<std::size_t>(std::distance(fs::directory_iterator(path), {}));
+    }
+};
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+GDALDatasetUniquePtr open_vector(const std::string& path) {
+    GDALAllRegister();
+    return GDALDatasetUniquePtr(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR));
+}
+
+/// Two parcels (GK zone 36, EPSG:4545) and their attributes.
+struct Parcels {
+    Table table;
+    std::vector<geos::GeomPtr> geoms;
+    std::vector<const GEOSGeom_t*> ptrs;
+    Parcels() {
+        table.name = "parcels";
+        table.columns = {{"id", "编号", "ID"},
+                         {"area_mu", "面积（亩）", "Area (mu)", 2},
+                         {"category", "类别", "Category"},
+                         {"mixed", "", ""},
+                         {"empty", "", ""}};
+        table.add_row({std::int64_t{1}, 15.0, std::string("严格管控类"), std::int64_t{2}, Value{}});
+        table.add_row({std::int64_t{2}, 7.5, std::string("优先保护类"), 2.5, Value{}});
+        table.add_row({std::int64_t{3}, Value{}, Value{}, Value{}, Value{}});
+        geoms.push_back(geos::from_wkt("POLYGON((500000 3000000,500100 3000000,500100 "
+                                       "3000100,500000 3000100,500000 3000000))"));
+        geoms.push_back(geos::from_wkt("MULTIPOLYGON(((500200 3000000,500250 3000000,500250 "
+                                       "3000100,500200 3000000)),((500300 3000000,500350 "
+                                       "3000000,500350 3000100,500300 3000000)))"));
+        for (const auto& g : geoms)
+            ptrs.push_back(g.get());
+        ptrs.push_back(nullptr); // a row without geometry
+    }
+};
+
+const char* k_qml = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+                    "<qgis version=\"3.28.0\" styleCategories=\"Symbology\">"
+                    "<renderer-v2 type=\"singleSymbol\"/></qgis>\n";
+
+} // namespace
+
+TEST_CASE("GpkgWriter writes a polygon layer that OGR reads back with types, CRS and geometry",
+          "[io][gpkg]") {
+    ScratchDir dir("gpkg-layer");
+    const std::string path = dir.file("result.gpkg");
+    Parcels p;
+    {
+        GpkgWriter w(path, false);
+        CHECK(w.path() == path);
+        w.add_layer("parcels", OutputGeometry::multipolygon, Crs::from_epsg(4545), p.table, p.ptrs);
+        CHECK_FALSE(fs::exists(path)); // nothing at the final path before finish()
+        w.finish();
+    }
+    CHECK(dir.count() == 1);
+
+    auto ds = open_vector(path);
+    REQUIRE(ds);
+    CHECK(std::string(ds->GetDriver()->GetDescription()) == "GPKG");
+    OGRLayer* layer = ds->GetLayerByName("parcels");
+    REQUIRE(layer);
+    CHECK(layer->GetFeatureCount() == 3);
+    CHECK(wkbFlatten(layer->GetGeomType()) == wkbMultiPolygon);
+    CHECK(std::string(layer->GetGeometryColumn()) == "geom");
+    const OGRSpatialReference* srs = layer->GetSpatialRef();
+    REQUIRE(srs);
+    REQUIRE(srs->GetAuthorityCode(nullptr));
+    CHECK(std::string(srs->GetAuthorityCode(nullptr)) == "4545");
+
+    OGRFeatureDefn* defn = layer->GetLayerDefn();
+    REQUIRE(defn->GetFieldCount() == 5);
+    CHECK(defn->GetFieldDefn(defn->GetFieldIndex("id"))->GetType() == OFTInteger64);
+    CHECK(defn->GetFieldDefn(defn->GetFieldIndex("area_mu"))->GetType() == OFTReal);
+    CHECK(defn->GetFieldDefn(defn->GetFieldIndex("category"))->GetType() == OFTString);
+    CHECK(defn->GetFieldDefn(defn->GetFieldIndex("mixed"))->GetType() == OFTReal);
+    CHECK(defn->GetFieldDefn(defn->GetFieldIndex("empty"))->GetType() == OFTString);
+
+    OGRFeatureUniquePtr f1(layer->GetNextFeature());
+    REQUIRE(f1);
+    CHECK(f1->GetFieldAsInteger64("id") == 1);
+    CHECK(f1->GetFieldAsDouble("area_mu") == 15.0); // full precision, not rounded
+    CHECK(std::string(f1->GetFieldAsString("category")) == "严格管控类");
+    CHECK(f1->GetFieldAsDouble("mixed") == 2.0);
+    CHECK(f1->IsFieldNull(defn->GetFieldIndex("empty")));
+    const OGRGeometry* g1 = f1->GetGeometryRef();
+    REQUIRE(g1);
+    CHECK(wkbFlatten(g1->getGeometryType()) == wkbMultiPolygon); // promoted
+    CHECK(g1->toMultiPolygon()->get_Area() == Approx(10000.0));
+    OGREnvelope env;
+    g1->getEnvelope(&env);
+    CHECK(env.MinX == 500000.0);
+    CHECK(env.MaxY == 3000100.0);
+
+    OGRFeatureUniquePtr f2(layer->GetNextFeature());
+    REQUIRE(f2);
+    REQUIRE(f2->GetGeometryRef());
+    CHECK(f2->GetGeometryRef()->toMultiPolygon()->getNumGeometries() == 2);
+    CHECK(f2->GetFieldAsDouble("mixed") == 2.5);
+
+    OGRFeatureUniquePtr f3(layer->GetNextFeature());
+    REQUIRE(f3);
+    CHECK(f3->GetGeometryRef() == nullptr);
+    CHECK(f3->IsFieldNull(defn->GetFieldIndex("area_mu")));
+
+    // The R-tree spatial index exists.
+    OGRLayer* rtree = ds->ExecuteSQL(
+        "SELECT COUNT(*) FROM sqlite_master WHERE name = 'rtree_parcels_geom'", nullptr, nullptr);
+    REQUIRE(rtree);
+    OGRFeatureUniquePtr count(rtree->GetNextFeature());
+    CHECK(count->GetFieldAsInteger(0) == 1);
+    ds->ReleaseResultSet(rtree);
+}
+
+TEST_CASE("GpkgWriter writes attribute-only layers for geometry type none", "[io][gpkg]") {
+    ScratchDir dir("gpkg-none");
+    const std::string path = dir.file("summary.gpkg");
+    Table t;
+    t.name = "summary";
+    t.columns = {{"category", "类别", "Category"}, {"parcels", "地块数", "Parcels"}};
+    t.add_row({std::string("安全利用类"), std::int64_t{12}});
+    t.add_row({std::string("严格管控类"), std::int64_t{3}});
+    {
+        GpkgWriter w(path, false);
+        w.add_layer("summary", OutputGeometry::none, Crs(), t, {});
+        w.add_style("summary", k_qml);
+        w.finish();
+    }
+    auto ds = open_vector(path);
+    REQUIRE(ds);
+    OGRLayer* layer = ds->GetLayerByName("summary");
+    REQUIRE(layer);
+    CHECK(layer->GetGeomType() == wkbNone);
+    CHECK(layer->GetFeatureCount() == 2);
+    OGRFeatureUniquePtr f(layer->GetNextFeature());
+    REQUIRE(f);
+    CHECK(std::string(f->GetFieldAsString("category")) == "安全利用类");
+    CHECK(f->GetFieldAsInteger64("parcels") == 12);
+    CHECK(layer->GetLayerDefn()->GetFieldDefn(1)->GetType() == OFTInteger64);
+
+    OGRLayer* styles = ds->GetLayerByName("layer_styles");
+    REQUIRE(styles);
+    OGRFeatureUniquePtr s(styles->GetNextFeature());
+    REQUIRE(s);
+    CHECK(std::string(s->GetFieldAsString("f_table_name")) == "summary");
+    CHECK(std::string(s->GetFieldAsString("f_geometry_column")).empty());
+}
+
+TEST_CASE("GpkgWriter stores QGIS styles in layer_styles with useAsDefault", "[io][gpkg]") {
+    ScratchDir dir("gpkg-style");
+    const std::string path = dir.file("styled.gpkg");
+    Parcels p;
+    {
+        GpkgWriter w(path, false);
+        w.add_layer("parcels", OutputGeometry::multipolygon, Crs::from_epsg(4545), p.table, p.ptrs);
+        w.add_style("parcels", "<qgis>old</qgis>");
+        w.add_style("parcels", k_qml, "<sld/>");
+        CHECK_THROWS_AS(w.add_style("no_such_layer", k_qml), std::logic_error);
+        w.finish();
+    }
+    auto ds = open_vector(path);
+    REQUIRE(ds);
+    OGRLayer* styles = ds->GetLayerByName("layer_styles");
+    REQUIRE(styles);
+    CHECK(std::string(styles->GetFIDColumn()) == "id");
+    OGRFeatureDefn* defn = styles->GetLayerDefn();
+    const std::vector<std::string> expected = {
+        "f_table_catalog", "f_table_schema", "f_table_name", "f_geometry_column",
+        "styleName",       "styleQML",       "styleSLD",     "useAsDefault",
+        "description",     "owner",          "ui",           "update_time"};
+    REQUIRE(defn->GetFieldCount() == static_cast<int>(expected.size()));
+    for (std::size_t i = 0; i < expected.size(); ++i)
+        CHECK(std::string(defn->GetFieldDefn(static_cast<int>(i))->GetNameRef()) == expected[i]);
+    CHECK(defn->GetFieldDefn(7)->GetSubType() == OFSTBoolean);
+    CHECK(defn->GetFieldDefn(11)->GetType() == OFTDateTime);
+
+    // The query QGIS runs to find a layer's default style.
+    styles->SetAttributeFilter("f_table_schema = '' AND f_table_name = 'parcels' AND "
+                               "f_geometry_column = 'geom' AND useAsDefault = 1");
+    CHECK(styles->GetFeatureCount() == 1);
+    OGRFeatureUniquePtr s(styles->GetNextFeature());
+    REQUIRE(s);
+    CHECK(std::string(s->GetFieldAsString("styleQML")) == k_qml);
+    CHECK(std::string(s->GetFieldAsString("styleSLD")) == "<sld/>");
+    CHECK(std::string(s->GetFieldAsString("styleName")) == "parcels");
+    CHECK_FALSE(s->IsFieldNull(s->GetFieldIndex("f_table_catalog")));
+    CHECK(s->IsFieldSetAndNotNull(s->GetFieldIndex("update_time")));
+    styles->SetAttributeFilter("useAsDefault = 0");
+    CHECK(styles->GetFeatureCount() == 1); // the first style was demoted
+}
+
+TEST_CASE("GpkgWriter records provenance in soilrisk_about and GeoPackage metadata", "[io][gpkg]") {
+    ScratchDir dir("gpkg-meta");
+    const std::string path = dir.file("meta.gpkg");
+    Parcels p;
+    {
+        GpkgWriter w(path, false);
+        w.add_layer("parcels", OutputGeometry::multipolygon, Crs::from_epsg(4545), p.table, p.ptrs);
+        w.add_metadata({{"soilrisk_version", "0.1.0"}, {"command", "soilrisk near --lang zh"}});
+        w.add_metadata({{"working_crs", "EPSG:4545"}});
+        w.finish();
+    }
+    auto ds = open_vector(path);
+    REQUIRE(ds);
+    OGRLayer* about = ds->GetLayerByName("soilrisk_about");
+    REQUIRE(about);
+    CHECK(about->GetFeatureCount() == 3);
+    OGRFeatureUniquePtr f(about->GetNextFeature());
+    REQUIRE(f);
+    CHECK(std::string(f->GetFieldAsString("key")) == "soilrisk_version");
+    CHECK(std::string(f->GetFieldAsString("value")) == "0.1.0");
+    const char* crs = ds->GetMetadataItem("working_crs");
+    REQUIRE(crs);
+    CHECK(std::string(crs) == "EPSG:4545");
+
+    OGRLayer* md = ds->ExecuteSQL("SELECT COUNT(*) FROM gpkg_metadata_reference WHERE "
+                                  "reference_scope = 'geopackage'",
+                                  nullptr, nullptr);
+    REQUIRE(md);
+    OGRFeatureUniquePtr count(md->GetNextFeature());
+    CHECK(count->GetFieldAsInteger(0) >= 1);
+    ds->ReleaseResultSet(md);
+}
+
+TEST_CASE("GpkgWriter into a missing folder is an IoError naming the folder", "[io][gpkg]") {
+    ScratchDir dir("gpkg-nofolder");
+    const std::string folder = dir.file("missing");
+    try {
+        GpkgWriter w(folder + "/out.gpkg", false);
+        FAIL("no exception");
+    } catch (const IoError& e) {
+        CHECK_THAT(e.what(), Catch::Contains("'" + folder + "'"));
+    }
+    CHECK(dir.count() == 0);
+}
+
+TEST_CASE("GpkgWriter leaves an existing output alone and cleans up when not finished",
+          "[io][gpkg]") {
+    ScratchDir dir("gpkg-atomic");
+    const std::string path = dir.file("result.gpkg");
+    { std::ofstream(path) << "old"; }
+    CHECK_THROWS_AS(GpkgWriter(path, false), OutputExistsError);
+    CHECK(read_text(path) == "old");
+
+    Parcels p;
+    {
+        GpkgWriter w(path, true);
+        w.add_layer("parcels", OutputGeometry::multipolygon, Crs::from_epsg(4545), p.table, p.ptrs);
+        // destroyed without finish(): as on an error
+    }
+    CHECK(read_text(path) == "old");
+    CHECK(dir.count() == 1);
+
+    // A geometry that does not fit the layer type fails before anything is committed.
+    {
+        GpkgWriter w(path, true);
+        CHECK_THROWS_WITH(
+            w.add_layer("parcels", OutputGeometry::polygon, Crs::from_epsg(4545), p.table, p.ptrs),
+            Catch::Contains("row 2"));
+        // The half-written file can only be discarded.
+        CHECK_THROWS_AS(w.finish(), std::logic_error);
+    }
+    CHECK(read_text(path) == "old");
+    CHECK(dir.count() == 1);
+
+    CHECK_THROWS_AS(GpkgWriter(dir.file("result.shp"), true), UsageError);
+}
+
+TEST_CASE("GpkgWriter writes points and lines, several layers in one file", "[io][gpkg]") {
+    ScratchDir dir("gpkg-multi");
+    const std::string path = dir.file("multi.gpkg");
+    Table pts;
+    pts.name = "samples";
+    pts.columns = {{"code", "编号", "Code"}};
+    pts.add_row({std::string("S1")});
+    pts.add_row({std::string("S2")});
+    auto a = geos::from_wkt("POINT(500010 3000020)");
+    auto b = geos::from_wkt("POINT EMPTY");
+    Table lines;
+    lines.name = "paths";
+    lines.columns = {{"length_m", "长度（米）", "Length (m)", 1}};
+    lines.add_row({100.0});
+    auto l = geos::from_wkt("LINESTRING(500000 3000000,500100 3000000)");
+    {
+        GpkgWriter w(path, false);
+        w.add_layer("samples", OutputGeometry::point, Crs::from_epsg(4545), pts,
+                    {a.get(), b.get()});
+        w.add_layer("paths", OutputGeometry::multiline, Crs::from_epsg(4545), lines, {l.get()});
+        CHECK_THROWS_AS(
+            w.add_layer("paths", OutputGeometry::line, Crs::from_epsg(4545), lines, {l.get()}),
+            std::logic_error);
+        w.finish();
+        CHECK_THROWS_AS(w.finish(), std::logic_error);
+    }
+    auto ds = open_vector(path);
+    REQUIRE(ds);
+    OGRLayer* samples = ds->GetLayerByName("samples");
+    REQUIRE(samples);
+    CHECK(wkbFlatten(samples->GetGeomType()) == wkbPoint);
+    OGRFeatureUniquePtr s1(samples->GetNextFeature());
+    REQUIRE(s1->GetGeometryRef());
+    CHECK(s1->GetGeometryRef()->toPoint()->getX() == 500010.0);
+    OGRFeatureUniquePtr s2(samples->GetNextFeature());
+    CHECK(s2->GetGeometryRef() == nullptr); // empty written as null
+    OGRLayer* paths = ds->GetLayerByName("paths");
+    REQUIRE(paths);
+    CHECK(wkbFlatten(paths->GetGeomType()) == wkbMultiLineString);
+    OGRFeatureUniquePtr p1(paths->GetNextFeature());
+    REQUIRE(p1->GetGeometryRef());
+    CHECK(p1->GetGeometryRef()->toMultiLineString()->get_Length() == Approx(100.0));
+}
