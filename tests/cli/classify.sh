@@ -82,10 +82,10 @@ head -c3 csv/change_matrix.csv | od -An -tx1 | grep -q "ef bb bf" || fail "CSV w
 grep -q '^融安县,1,优先保护类,2,安全利用类,1,10000' csv/change_matrix.csv ||
     fail "change matrix 1->2: $(cat csv/change_matrix.csv)"
 grep -q '^all,2,安全利用类,1,优先保护类,1,' csv/change_matrix.csv || fail "matrix 2->1"
-grep -q '^融水苗族自治县,.*,50,91,no,current' csv/safe_utilisation.csv ||
+grep -q '^融水苗族自治县,.*,50.00,91.00,no,current' csv/safe_utilisation.csv ||
     fail "rate 融水: $(cat csv/safe_utilisation.csv)"
-grep -q '^融安县,.*,100,91,yes,current' csv/safe_utilisation.csv || fail "rate 融安"
-grep -q '^all,.*,45,30,3,2,66.6' csv/safe_utilisation.csv || fail "rate city"
+grep -q '^融安县,.*,100.00,91.00,yes,current' csv/safe_utilisation.csv || fail "rate 融安"
+grep -q '^all,.*,45.00,30.00,3.0000,2.0000,66.67,91.00,no' csv/safe_utilisation.csv || fail "rate city"
 [ "$(wc -l < csv/changed_parcels.csv)" -eq 3 ] || fail "changed parcels: $(cat csv/changed_parcels.csv)"
 
 # 6. Other assignment methods.
