@@ -6,6 +6,7 @@
 #include <boost/geometry/index/rtree.hpp>
 #include <cmath>
 #include <geos_c.h>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
@@ -183,7 +184,11 @@ ClassifyResult classify(const ClassifyInputs& in, const ClassifyOptions& opt, Pr
         return i >= 0 ? i : role(farm, "parcel_id");
     }();
     const int f_cat = role(farm, "category");
-    const int f_dlbm = role(farm, "dlbm");
+    // Land use: a DLBM code field ("dlbm" role, or "landuse" holding codes or names).
+    const int f_dlbm = [&] {
+        int i = role(farm, "dlbm");
+        return i >= 0 ? i : role(farm, "landuse");
+    }();
     const int f_measures = role(farm, "measures");
     std::vector<int> f_by;
     std::vector<std::string> by_names;
@@ -219,6 +224,7 @@ ClassifyResult classify(const ClassifyInputs& in, const ClassifyOptions& opt, Pr
             const std::string code = io::Layer::text(f.values[f_dlbm]);
             if (!code.empty()) {
                 auto lu = std_soil.landuse_from_dlbm(code);
+                if (!lu) lu = std_soil.landuse_from_name(code);
                 if (!lu)
                     throw DataError(farm.where(f.fid) + ": DLBM '" + code +
                                     "' is not a farmland code of the standard table (0101 水田, "
@@ -600,49 +606,34 @@ ClassifyResult classify(const ClassifyInputs& in, const ClassifyOptions& opt, Pr
                 res.unit_geoms.push_back(std::move(part));
             }
     } else { // idw
-        // One interpolator per element, and one for pH.
-        std::vector<std::pair<std::string, Idw>> idws;
-        std::vector<std::vector<int>> idw_index; // interpolator point -> sample index
-        auto make = [&](const std::string& name, auto get) {
-            std::vector<Idw::Point> pts;
-            std::vector<int> index;
-            for (std::size_t k = 0; k < samples.size(); ++k)
-                if (auto z = get(samples[k])) {
-                    pts.push_back({samples[k].x, samples[k].y, *z});
-                    index.push_back(static_cast<int>(k));
-                }
-            idws.emplace_back(
-                name, Idw(std::move(pts), opt.idw_power, opt.idw_radius, opt.idw_max_neighbours));
-            idw_index.push_back(std::move(index));
-        };
-        make("ph", [](const SoilSample& s) -> std::optional<double> {
-            return s.conc.empty() ? std::nullopt : std::optional<double>(s.ph);
-        });
-        for (const auto& [el, idx] : elements) {
-            const std::string e = el;
-            make(el, [e](const SoilSample& s) -> std::optional<double> {
-                for (const auto& c : s.conc)
-                    if (c.element == e) return c.value;
-                return std::nullopt;
-            });
+        // One interpolator: variable 0 is pH, then one per element (NaN: not measured).
+        std::vector<Idw::Point> pts;
+        std::vector<int> idw_index; // interpolator point -> sample index
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        for (std::size_t k = 0; k < samples.size(); ++k) {
+            if (samples[k].conc.empty()) continue;
+            Idw::Point p{samples[k].x, samples[k].y, {samples[k].ph}};
+            for (const auto& [el, idx] : elements) {
+                double z = nan;
+                for (const auto& c : samples[k].conc)
+                    if (c.element == el) z = c.value;
+                p.z.push_back(z);
+            }
+            pts.push_back(std::move(p));
+            idw_index.push_back(static_cast<int>(k));
         }
+        const Idw idw(std::move(pts), opt.idw_power, opt.idw_radius, opt.idw_max_neighbours);
         tbb::parallel_for(std::size_t(0), np, [&](std::size_t i) {
             const GEOSGeom_t* g = farm.features[i].geom.get();
+            const IdwMean m = idw_polygon_mean(idw, g, opt.idw_cell);
+            const std::optional<double> ph = m.values[0];
+            const double coverage = m.covered_share[0];
             std::vector<Concentration> conc;
-            std::optional<double> ph;
+            for (std::size_t v = 0; v < elements.size(); ++v)
+                if (m.values[v + 1]) conc.push_back({elements[v].first, *m.values[v + 1], false});
             std::set<int> contributors;
-            double coverage = 1;
-            for (std::size_t v = 0; v < idws.size(); ++v) {
-                IdwMean m = idw_polygon_mean(idws[v].second, g, opt.idw_cell);
-                for (int p : m.used)
-                    contributors.insert(idw_index[v][p]);
-                if (v == 0) {
-                    ph = m.value;
-                    coverage = m.covered_share;
-                } else if (m.value) {
-                    conc.push_back({idws[v].first, *m.value, false});
-                }
-            }
+            for (int p : m.used)
+                contributors.insert(idw_index[p]);
             share[i] = coverage;
             if (!ph || conc.empty()) return;
             std::string lu = parcels[i].landuse;

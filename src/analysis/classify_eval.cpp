@@ -24,12 +24,17 @@ std::string trim(const std::string& s) {
     return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
 }
 
-/// Strict number: the whole text, with '.' or ',' as the decimal separator.
+/// Strict number: the whole text, with '.' or ',' as the decimal separator. "1,200" is
+/// ambiguous (decimal comma or thousands separator) and is not read.
 std::optional<double> strict_number(std::string s) {
     s = trim(s);
     if (s.empty()) return std::nullopt;
-    if (s.find('.') == std::string::npos && std::count(s.begin(), s.end(), ',') == 1)
+    if (s.find('.') == std::string::npos && std::count(s.begin(), s.end(), ',') == 1) {
+        const auto comma = s.find(',');
+        const std::string whole = s.substr(0, comma);
+        if (s.size() - comma - 1 == 3 && whole != "0" && whole != "-0") return std::nullopt;
         std::replace(s.begin(), s.end(), ',', '.');
+    }
     char* end = nullptr;
     const double d = std::strtod(s.c_str(), &end);
     if (end == s.c_str() || *end != '\0' || !std::isfinite(d)) return std::nullopt;
@@ -206,6 +211,8 @@ using Entry = std::pair<BPoint, int>;
 
 struct Idw::Impl {
     std::vector<Point> points;
+    std::size_t vars = 0;
+    std::size_t incomplete = 0; ///< points missing some variable
     double power, radius;
     int max_n;
     bgi::rtree<Entry, bgi::rstar<16>> tree;
@@ -219,9 +226,16 @@ Idw::Idw(std::vector<Point> points, double power, double radius, int max_neighbo
     impl_->power = power;
     impl_->radius = radius;
     impl_->max_n = max_neighbours;
+    impl_->vars = points.empty() ? 0 : points.front().z.size();
     std::vector<Entry> entries;
-    for (std::size_t i = 0; i < points.size(); ++i)
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        if (points[i].z.size() != impl_->vars)
+            throw std::logic_error("Idw: points with different numbers of variables");
+        if (std::any_of(points[i].z.begin(), points[i].z.end(),
+                        [](double z) { return std::isnan(z); }))
+            ++impl_->incomplete;
         entries.emplace_back(BPoint(points[i].x, points[i].y), static_cast<int>(i));
+    }
     impl_->tree = bgi::rtree<Entry, bgi::rstar<16>>(entries);
     impl_->points = std::move(points);
 }
@@ -231,57 +245,74 @@ Idw::Idw(Idw&&) noexcept = default;
 std::size_t Idw::size() const {
     return impl_->points.size();
 }
+std::size_t Idw::variables() const {
+    return impl_->vars;
+}
 
-std::optional<double> Idw::at(double x, double y, std::vector<int>* used) const {
+std::vector<std::optional<double>> Idw::at(double x, double y, std::vector<int>* used) const {
     const Impl& m = *impl_;
+    std::vector<std::optional<double>> out(m.vars);
+    // One query serves every variable: among the max_n + incomplete nearest points, at
+    // least max_n have a value for each variable (when that many exist).
     std::vector<Entry> near;
-    m.tree.query(bgi::nearest(BPoint(x, y), static_cast<unsigned>(m.max_n)),
+    m.tree.query(bgi::nearest(BPoint(x, y), static_cast<unsigned>(m.max_n + m.incomplete)),
                  std::back_inserter(near));
-    // Deterministic: by distance, then input order.
-    std::vector<std::pair<double, int>> cand;
+    std::vector<std::pair<double, int>> cand; // by distance, then input order
     for (const auto& e : near) {
         const Point& p = m.points[e.second];
         const double d = std::hypot(p.x - x, p.y - y);
         if (m.radius > 0 && d > m.radius) continue;
         cand.emplace_back(d, e.second);
     }
-    if (cand.empty()) return std::nullopt;
     std::sort(cand.begin(), cand.end());
-    if (cand.front().first < 1e-9) {
-        double sum = 0;
-        int n = 0;
-        for (const auto& [d, i] : cand)
+    for (std::size_t v = 0; v < m.vars; ++v) {
+        double num = 0, den = 0, exact_sum = 0;
+        int n = 0, exact = 0;
+        std::vector<int> contrib, exact_contrib;
+        for (const auto& [d, i] : cand) {
+            const double z = m.points[i].z[v];
+            if (std::isnan(z)) continue;
+            if (n++ == m.max_n) break;
             if (d < 1e-9) {
-                sum += m.points[i].z;
-                ++n;
-                if (used) used->push_back(i);
+                exact_sum += z;
+                ++exact;
+                exact_contrib.push_back(i);
+            } else {
+                const double w = std::pow(d, -m.power);
+                num += w * z;
+                den += w;
             }
-        return sum / n;
+            contrib.push_back(i);
+        }
+        if (exact)
+            out[v] = exact_sum / exact;
+        else if (den > 0)
+            out[v] = num / den;
+        if (used) {
+            const auto& c = exact ? exact_contrib : contrib;
+            used->insert(used->end(), c.begin(), c.end());
+        }
     }
-    double num = 0, den = 0;
-    for (const auto& [d, i] : cand) {
-        const double w = std::pow(d, -m.power);
-        num += w * m.points[i].z;
-        den += w;
-        if (used) used->push_back(i);
-    }
-    return num / den;
+    return out;
 }
 
 IdwMean idw_polygon_mean(const Idw& idw, const GEOSGeom_t* polygon, double cell, int max_cells) {
     auto h = geos::ctx();
+    const std::size_t nv = idw.variables();
     IdwMean out;
+    out.values.resize(nv);
+    out.covered_share.assign(nv, 0.0);
     double x0, y0, x1, y1;
     if (GEOSGeom_getExtent_r(h, polygon, &x0, &y0, &x1, &y1) == 0) return out;
     const double w = x1 - x0, hgt = y1 - y0;
     if (!(cell > 0)) throw UsageError("--idw-cell must be a positive length");
-    // Grow the cell until the grid has at most max_cells cells.
     while (std::ceil(w / cell) * std::ceil(hgt / cell) > max_cells)
         cell *= 1.5;
     const int nx = std::max(1, static_cast<int>(std::ceil(w / cell)));
     const int ny = std::max(1, static_cast<int>(std::ceil(hgt / cell)));
     geos::PreparedPtr prep(GEOSPrepare_r(h, polygon));
-    double total = 0, covered = 0, sum = 0;
+    double total = 0;
+    std::vector<double> covered(nv, 0.0), sum(nv, 0.0);
     std::vector<int> used;
     for (int j = 0; j < ny; ++j)
         for (int i = 0; i < nx; ++i) {
@@ -303,16 +334,20 @@ IdwMean idw_polygon_mean(const Idw& idw, const GEOSGeom_t* polygon, double cell,
                 continue;
             }
             total += a;
-            if (auto z = idw.at(px, py, &used)) {
-                covered += a;
-                sum += a * *z;
-            }
+            const auto z = idw.at(px, py, &used);
+            for (std::size_t v = 0; v < nv; ++v)
+                if (z[v]) {
+                    covered[v] += a;
+                    sum[v] += a * *z[v];
+                }
         }
     std::sort(used.begin(), used.end());
     used.erase(std::unique(used.begin(), used.end()), used.end());
     out.used = std::move(used);
-    if (covered > 0) out.value = sum / covered;
-    out.covered_share = total > 0 ? covered / total : 0;
+    for (std::size_t v = 0; v < nv; ++v) {
+        if (covered[v] > 0) out.values[v] = sum[v] / covered[v];
+        out.covered_share[v] = total > 0 ? covered[v] / total : 0;
+    }
     return out;
 }
 

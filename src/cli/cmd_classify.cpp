@@ -188,7 +188,7 @@ class ClassifyCommand : public Command {
     io::VectorInput farmland_, samples_, crops_;
     std::vector<std::string> farmland_fields_, samples_fields_, crops_fields_, by_;
     std::string invalid_ = "fix", method_ = "inside", max_distance_ = "500m", combine_ = "worst",
-                idw_radius_ = "1000m", idw_cell_ = "10m", nd_ = "half", crop_distance_ = "0", crop_,
+                idw_radius_ = "1000m", idw_cell_ = "20m", nd_ = "half", crop_distance_ = "0", crop_,
                 standard_, food_standard_, food_edition_, rules_, rate_basis_ = "current",
                 area_ = "ellipsoidal", crs_, out_, table_, csv_dir_, default_landuse_;
     double idw_power_ = 2, target_ = 91;

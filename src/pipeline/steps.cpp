@@ -49,7 +49,7 @@ void run_classify(RunContext& ctx, const StepSpec& step) {
     o.idw_power = p.number_or("idw_power", 2);
     o.idw_radius = p.length_or("idw_radius", 1000);
     o.idw_max_neighbours = static_cast<int>(p.integer_or("idw_neighbours", 12));
-    o.idw_cell = p.length_or("idw_cell", 10);
+    o.idw_cell = p.length_or("idw_cell", 20);
     if (p.has("default_ph")) o.default_ph = p.number_or("default_ph", 7);
     o.default_landuse = p.string_or("default_landuse", "");
     o.nd = analysis::parse_nd_policy(p.string_or("nd", "half"));

@@ -110,39 +110,48 @@ SoilResult classify_ratios(std::vector<ElementResult> elements);
 
 // --- IDW -----------------------------------------------------------------------------
 
-/// Inverse-distance weighting: z(x) = Σ wᵢ zᵢ / Σ wᵢ with wᵢ = dᵢ^-power over the
-/// `max_neighbours` nearest points within `radius` (metres; 0 = unlimited). A point at
-/// distance 0 returns its own value (the mean of coincident points). nullopt when no
-/// point is within the radius. Shepard (1968), "A two-dimensional interpolation function
-/// for irregularly-spaced data".
+/// Inverse-distance weighting of several variables at once (e.g. pH and each element):
+/// z(x) = Σ wᵢ zᵢ / Σ wᵢ with wᵢ = dᵢ^-power over the `max_neighbours` nearest points
+/// that have a value for the variable, within `radius` (metres; 0 = unlimited). A point
+/// at distance 0 gives its own value (the mean of coincident points). A variable has no
+/// estimate (nullopt) when no point with a value is within the radius.
+/// Shepard (1968), "A two-dimensional interpolation function for irregularly-spaced
+/// data", Proc. 23rd ACM National Conference.
 class Idw {
   public:
     struct Point {
-        double x, y, z;
+        double x, y;
+        std::vector<double> z; ///< one per variable; NaN = no value
     };
+    /// All points have the same number of variables. Throws UsageError for power <= 0 or
+    /// max_neighbours < 1.
     Idw(std::vector<Point> points, double power, double radius, int max_neighbours);
     ~Idw();
     Idw(Idw&&) noexcept;
-    std::optional<double> at(double x, double y, std::vector<int>* used = nullptr) const;
+    /// Estimates of every variable at (x, y); `used` receives the indexes of the points
+    /// that contributed (appended, may repeat).
+    std::vector<std::optional<double>> at(double x, double y,
+                                          std::vector<int>* used = nullptr) const;
     std::size_t size() const;
+    std::size_t variables() const;
 
   private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
 
-/// Area-weighted mean of `idw` over `polygon`: a grid of `cell` metres over its envelope
-/// (the cell grows so that there are at most `max_cells` cells); each cell is weighted
-/// by its area inside the polygon and evaluated at the centroid of that part. Returns
-/// the mean over the covered parts and the covered share of the area (0 when no part
-/// has a neighbour within the radius).
+/// Area-weighted mean of the IDW surfaces over `polygon`: a grid of `cell` metres over
+/// its envelope (the cell grows by 1.5× steps until there are at most `max_cells`
+/// cells); each cell is weighted by its area inside the polygon and evaluated at its
+/// centre when wholly inside, else at the centroid of its part inside. Per variable:
+/// the mean over the parts that have an estimate, and their share of the area.
 struct IdwMean {
-    std::optional<double> value;
-    double covered_share = 0;
-    std::vector<int> used; ///< indexes of the points that contributed, sorted
+    std::vector<std::optional<double>> values;
+    std::vector<double> covered_share;
+    std::vector<int> used; ///< indexes of the points that contributed, sorted, unique
 };
 IdwMean idw_polygon_mean(const Idw& idw, const GEOSGeom_t* polygon, double cell,
-                         int max_cells = 2500);
+                         int max_cells = 400);
 
 // --- Classification ------------------------------------------------------------------
 

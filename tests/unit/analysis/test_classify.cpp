@@ -278,17 +278,23 @@ TEST_CASE("classify voronoi: Thiessen cells clipped to parcels, largest share de
 TEST_CASE("IDW against hand computation", "[classify][idw]") {
     // z(0,0) from (10,0) z=1 and (0,20) z=4 with power 2:
     // w = 1/100, 1/400 -> (0.01*1 + 0.0025*4) / 0.0125 = 1.6
-    const Idw idw({{10, 0, 1.0}, {0, 20, 4.0}}, 2, 0, 12);
-    CHECK(idw.at(0, 0).value() == Approx(1.6));
-    CHECK(idw.at(10, 0).value() == Approx(1.0)); // at a sample: its value
-    const Idw one({{10, 0, 1.0}, {0, 20, 4.0}}, 2, 0, 1);
-    CHECK(one.at(0, 0).value() == Approx(1.0)); // one neighbour
-    const Idw r15({{10, 0, 1.0}, {0, 20, 4.0}}, 2, 15, 12);
-    CHECK(r15.at(0, 0).value() == Approx(1.0)); // (0,20) is beyond the radius
-    const Idw r5({{10, 0, 1.0}, {0, 20, 4.0}}, 2, 5, 12);
-    CHECK_FALSE(r5.at(0, 0).has_value());
-    const Idw p1({{10, 0, 1.0}, {0, 20, 4.0}}, 1, 0, 12);
-    CHECK(p1.at(0, 0).value() == Approx((0.1 * 1 + 0.05 * 4) / 0.15)); // power 1: 2.0
+    const std::vector<Idw::Point> pts = {{10, 0, {1.0}}, {0, 20, {4.0}}};
+    const Idw idw(pts, 2, 0, 12);
+    CHECK(idw.at(0, 0)[0].value() == Approx(1.6));
+    CHECK(idw.at(10, 0)[0].value() == Approx(1.0));                // at a sample: its value
+    CHECK(Idw(pts, 2, 0, 1).at(0, 0)[0].value() == Approx(1.0));   // one neighbour
+    CHECK(Idw(pts, 2, 15, 12).at(0, 0)[0].value() == Approx(1.0)); // (0,20) beyond the radius
+    CHECK_FALSE(Idw(pts, 2, 5, 12).at(0, 0)[0].has_value());
+    CHECK(Idw(pts, 1, 0, 12).at(0, 0)[0].value() == Approx((0.1 * 1 + 0.05 * 4) / 0.15));
+    // Several variables; a missing value (NaN) is skipped for its variable only, and the
+    // neighbour limit counts points with a value.
+    const double nan = std::nan("");
+    const Idw multi({{10, 0, {1.0, nan}}, {0, 20, {4.0, 8.0}}, {30, 0, {2.0, 6.0}}}, 2, 0, 2);
+    const auto z = multi.at(0, 0);
+    CHECK(z[0].value() == Approx(1.6)); // (10,0) and (0,20): the two nearest
+    // Variable 1: (0,20) z=8 w=1/400 and (30,0) z=6 w=1/900.
+    CHECK(z[1].value() == Approx((8.0 / 400 + 6.0 / 900) / (1.0 / 400 + 1.0 / 900)));
+    CHECK_THROWS_AS(Idw(pts, 0, 0, 12), UsageError);
 
     // Area-weighted over a 2x2 grid of 5 m cells inside a 10 m square.
     auto h = [](double x, double y) {
@@ -299,8 +305,8 @@ TEST_CASE("IDW against hand computation", "[classify][idw]") {
     geos::GeomPtr sq = geos::from_wkt("POLYGON((0 0,10 0,10 10,0 10,0 0))");
     IdwMean m = idw_polygon_mean(idw, sq.get(), 5);
     const double expect = (h(2.5, 2.5) + h(7.5, 2.5) + h(2.5, 7.5) + h(7.5, 7.5)) / 4;
-    CHECK(m.value.value() == Approx(expect));
-    CHECK(m.covered_share == Approx(1));
+    CHECK(m.values[0].value() == Approx(expect));
+    CHECK(m.covered_share[0] == Approx(1));
     CHECK(m.used == std::vector<int>{0, 1});
     // Boundary cells: a triangle; the cut cell is evaluated at the centroid of its part.
     geos::GeomPtr tri = geos::from_wkt("POLYGON((0 0,10 0,0 10,0 0))");
@@ -309,7 +315,17 @@ TEST_CASE("IDW against hand computation", "[classify][idw]") {
     // (5+5/3, 5/3); (0-5,5-10) triangle 12.5 at (5/3, 5+5/3); (5-10,5-10) outside.
     const double e2 =
         (25 * h(2.5, 2.5) + 12.5 * h(5 + 5.0 / 3, 5.0 / 3) + 12.5 * h(5.0 / 3, 5 + 5.0 / 3)) / 50;
-    CHECK(m.value.value() == Approx(e2));
+    CHECK(m.values[0].value() == Approx(e2));
+    // A radius that reaches only part of the square: the share covered is reported.
+    // Within 8 m of (10,0): centres (2.5,2.5) 7.9 m, (7.5,2.5) 3.5 m, (7.5,7.5) 7.9 m;
+    // (2.5,7.5) is 10.6 m away and (0,20) is beyond 8 m of every centre.
+    const Idw near(pts, 2, 8, 12);
+    m = idw_polygon_mean(near, sq.get(), 5);
+    CHECK(m.covered_share[0] == Approx(0.75));
+    CHECK(m.values[0].value() == Approx(1.0));
+    // The grid is coarsened to at most max_cells cells.
+    m = idw_polygon_mean(idw, sq.get(), 1, 4); // 1 m -> 1.5 … -> 5.06 m: 2x2 cells
+    CHECK(m.values[0].has_value());
 }
 
 TEST_CASE("classify idw: parcel judged on interpolated concentration and pH", "[classify][idw]") {

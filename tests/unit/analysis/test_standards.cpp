@@ -272,6 +272,8 @@ TEST_CASE("Lab values: numbers, decimal commas, below detection, errors", "[stan
     CHECK_THROWS_WITH(m(std::string("high")),
                       Catch::Contains("feature 3, field cd") && Catch::Contains("'high'"));
     CHECK_THROWS_WITH(m(-0.1), Catch::Contains("negative"));
+    CHECK(m(std::string("0,350")).value == Approx(0.35));
+    CHECK_THROWS_WITH(m(std::string("1,200")), Catch::Contains("'1,200'")); // ambiguous
     CHECK_THROWS_WITH(m(std::string("-2")), Catch::Contains("negative"));
 
     const Measurement dl{K::below_dl, 0.01};
