@@ -121,11 +121,10 @@ void run_map(RunContext& ctx, const StepSpec& step) {
     for (const auto& m : maps) {
         if (m.path == last) continue; // a PDF series: one file, many pages
         last = m.path;
-        std::string what = req.style.title(ctx.lang());
-        if (!m.value.empty() && render::format_for(m.path) != render::Format::pdf)
-            what += " (" + req.each + " " + m.value + ")";
-        else if (!req.each.empty())
-            what += " (" + std::to_string(maps.size()) + " pages, one per " + req.each + ")";
+        std::string what = m.caption;
+        if (!req.each.empty() && render::format_for(m.path) == render::Format::pdf)
+            what = req.style.title(ctx.lang()) + " (" + std::to_string(maps.size()) +
+                   " pages, one per " + req.each + ")";
         ctx.record(step.name, m.path, "map", what);
     }
 }

@@ -626,6 +626,15 @@ class Page {
 
     // -- layers --
     void draw_layers() {
+        // Features whose envelope crosses the frame are tested exactly, so that the legend
+        // lists only what shows (a river whose bounding box touches the map need not).
+        geos::GeomPtr frame(GEOSGeom_createRectangle_r(h_, view_.e.min_x, view_.e.min_y,
+                                                       view_.e.max_x, view_.e.max_y));
+        geos::PreparedPtr frame_prep(frame ? GEOSPrepare_r(h_, frame.get()) : nullptr);
+        auto inside = [&](const Extent& fe) {
+            return fe.min_x >= view_.e.min_x && fe.max_x <= view_.e.max_x &&
+                   fe.min_y >= view_.e.min_y && fe.max_y <= view_.e.max_y;
+        };
         std::size_t order = 0;
         for (const auto& ml : spec_.layers) {
             const io::Layer& l = *ml.layer;
@@ -645,6 +654,9 @@ class Page {
                 if (cls < 0) continue;
                 Extent fe;
                 if (!envelope(h_, f.geom.get(), fe) || !intersects(fe, view_.e)) continue;
+                if (!inside(fe) && frame_prep &&
+                    GEOSPreparedIntersects_r(h_, frame_prep.get(), f.geom.get()) == 0)
+                    continue;
                 const Symbol& sym = st.symbol_of(cls);
                 GeometryKind drawn = GeometryKind::none;
                 each_part(h_, f.geom.get(), [&](int type, const GEOSGeometry* g) {
@@ -1256,10 +1268,12 @@ std::string safe_file_part(const std::string& v) {
 }
 
 /// A display name for a series value: the `source_name` or `name` of the first feature
-/// with that value, in a layer that has both fields.
+/// with that value, in the topmost layer that has both fields.
 std::string series_name(const std::vector<MapLayer>& layers, const std::string& field,
                         const std::string& value) {
-    for (const auto& ml : layers) {
+    // Top layers first: the sources' own layer is drawn above context layers.
+    for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
+        const MapLayer& ml = *it;
         const int fi = ml.layer->field_index(field);
         if (fi < 0) continue;
         int ni = ml.layer->field_index("source_name");
@@ -1270,6 +1284,12 @@ std::string series_name(const std::vector<MapLayer>& layers, const std::string& 
                 return io::Layer::text(f.values[static_cast<std::size_t>(ni)]);
     }
     return {};
+}
+
+std::string caption(const MapSpec& s) {
+    if (s.subtitle.empty()) return s.title;
+    if (s.title.empty()) return s.subtitle;
+    return s.title + " — " + s.subtitle;
 }
 
 } // namespace
@@ -1320,7 +1340,7 @@ std::vector<MapOutput> draw_maps(const MapRequest& req, const std::string& path,
             specs.push_back(p.second);
         auto results = render_maps(specs, path, req.render, overwrite);
         for (std::size_t i = 0; i < results.size(); ++i)
-            out.push_back({path, pages[i].first, std::move(results[i])});
+            out.push_back({path, pages[i].first, caption(pages[i].second), std::move(results[i])});
         return out;
     }
     const auto dot = path.rfind('.');
@@ -1328,7 +1348,7 @@ std::vector<MapOutput> draw_maps(const MapRequest& req, const std::string& path,
     for (const auto& [value, spec] : pages) {
         const std::string p = stem + "_" + safe_file_part(value) + ext;
         auto results = render_maps({spec}, p, req.render, overwrite);
-        out.push_back({p, value, std::move(results[0])});
+        out.push_back({p, value, caption(spec), std::move(results[0])});
     }
     return out;
 }

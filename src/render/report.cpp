@@ -43,7 +43,7 @@ struct Words {
     const char *report, *project, *command, *version, *crs, *out_dir, *date, *inputs, *key, *path,
         *layer, *geometry, *features, *warnings, *steps, *step, *type, *seconds, *parameters,
         *outputs, *kind, *description, *ranking, *no_warnings, *rows_cut, *none, *contents,
-        *not_read;
+        *not_read, *source_crs;
 };
 
 const Words& words(io::Lang lang) {
@@ -74,7 +74,8 @@ const Words& words(io::Lang lang) {
                           "表格过长，仅显示前 %zu 行（共 %zu 行），完整数据见输出文件。",
                           "无",
                           "目录",
-                          "本次运行未读取"};
+                          "本次运行未读取",
+                          "数据坐标系"};
     static const Words en{"Run report",
                           "Project",
                           "Command line",
@@ -102,7 +103,8 @@ const Words& words(io::Lang lang) {
                           "Showing the first %zu of %zu rows; the output file holds them all.",
                           "none",
                           "Contents",
-                          "not read in this run"};
+                          "not read in this run",
+                          "Data CRS"};
     return lang == io::Lang::zh ? zh : en;
 }
 
@@ -258,7 +260,7 @@ std::string report_html(const Report& r) {
 
     o << "<section id=\"inputs\"><h2>" << w.inputs << "</h2>\n<div class=\"scroll\"><table>"
       << "<thead><tr><th>" << w.key << "</th><th>" << w.path << "</th><th>" << w.layer
-      << "</th><th>" << w.crs << "</th><th>" << w.geometry << "</th><th>" << w.features
+      << "</th><th>" << w.source_crs << "</th><th>" << w.geometry << "</th><th>" << w.features
       << "</th><th>" << w.warnings << "</th></tr></thead><tbody>\n";
     for (const auto& in : r.inputs) {
         std::string warns;

@@ -148,7 +148,8 @@ struct MapRequest {
 
 struct MapOutput {
     std::string path;
-    std::string value; ///< series value ("" for a single map)
+    std::string value;   ///< series value ("" for a single map)
+    std::string caption; ///< "title — subtitle" of the page
     RenderResult result;
 };
 
