@@ -10,6 +10,8 @@ PACKAGES=(
   libboost-dev libtbb-dev                        # Boost.Geometry R-tree, TBB parallelism
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev  # CLI parsing, project files, JSON
   libxlsxwriter-dev                              # XLSX tables
+  libcairo2-dev libpango1.0-dev fonts-noto-cjk   # maps: drawing, text layout, Chinese fonts
+  poppler-utils                                  # pdfinfo, used by the map CLI test
   catch2                                         # tests (Catch2 v2)
 )
 

@@ -147,6 +147,26 @@ std::map<std::string, std::string> Params::table(const std::string& key) const {
     return e->table;
 }
 
+std::string Params::text(const std::string& key) const {
+    const auto it = entries_.find(key);
+    if (it == entries_.end()) return {};
+    const Entry& e = it->second;
+    std::string out;
+    switch (e.kind) {
+    case Entry::Kind::string_list:
+    case Entry::Kind::number_list:
+        for (const auto& s : e.strings)
+            out += (out.empty() ? "" : ", ") + s;
+        return "[" + out + "]";
+    case Entry::Kind::table:
+        for (const auto& [k, v] : e.table)
+            out += (out.empty() ? "" : ", ") + k + " = " + v;
+        return "{ " + out + " }";
+    default:
+        return e.text;
+    }
+}
+
 std::vector<std::string> Params::keys() const {
     std::vector<std::string> out;
     for (const auto& [k, v] : entries_)

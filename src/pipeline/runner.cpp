@@ -1,5 +1,6 @@
 #include "soilrisk/pipeline/runner.hpp"
 
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -7,6 +8,7 @@
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
 #include "soilrisk/io/output.hpp"
+#include "soilrisk/render/report.hpp"
 
 namespace fs = std::filesystem;
 
@@ -84,6 +86,81 @@ void RunContext::record(const std::string& step, const std::string& path, const 
 
 const std::vector<StepType>& step_types(); // steps.cpp
 
+namespace {
+
+std::string today() {
+    std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+    return buf;
+}
+
+/// report.html from what the run did: inputs as read, each step's parameters, maps (PNG
+/// outputs, scaled for the page), tables left in results(), files; the ranking first.
+void write_run_report(const Project& project, const RunContext& ctx, const std::string& out_dir,
+                      const std::vector<double>& seconds, const std::vector<std::string>& warnings,
+                      const std::string& working_crs) {
+    render::Report r;
+    r.lang = ctx.lang();
+    r.title = project.name;
+    r.project_file = fs::absolute(project.file).string();
+    r.command_line = ctx.options().command_line;
+    r.version = SOILRISK_VERSION;
+    r.working_crs = working_crs;
+    r.out_dir = fs::absolute(out_dir).string();
+    r.date = today();
+    r.warnings = warnings;
+    for (const auto& [key, input] : project.layers) {
+        render::ReportInput in;
+        in.key = key;
+        in.path = input.path;
+        in.layer = input.layer;
+        const auto it = ctx.loaded_layers().find(key);
+        if (it != ctx.loaded_layers().end()) {
+            const io::Layer& l = it->second;
+            in.layer = l.name;
+            in.crs = l.native_crs.label();
+            in.geometry = io::to_string(l.kind);
+            in.features = static_cast<long long>(l.features.size());
+            in.warnings = l.report.warnings;
+        }
+        r.inputs.push_back(std::move(in));
+    }
+    const auto ranking = ctx.results().find("ranking");
+    if (ranking != ctx.results().end()) r.ranking = &ranking->second;
+    for (std::size_t i = 0; i < project.steps.size(); ++i) {
+        const StepSpec& spec = project.steps[i];
+        render::ReportStep s;
+        s.name = spec.name;
+        s.type = spec.type;
+        s.seconds = i < seconds.size() ? seconds[i] : 0;
+        for (const auto& key : spec.params.keys())
+            s.parameters.emplace_back(key, spec.params.text(key));
+        for (const auto& o : ctx.outputs()) {
+            if (o.step != spec.name) continue;
+            s.files.push_back({fs::relative(o.path, out_dir).string(), o.kind, o.description});
+            const std::string ext = fs::path(o.path).extension().string();
+            if (o.kind == "map" && (ext == ".png" || ext == ".PNG")) {
+                try {
+                    s.maps.push_back({o.description, render::png_for_report(o.path)});
+                } catch (const Error& e) {
+                    log_warning("report: map not embedded: " + std::string(e.what()));
+                }
+            }
+        }
+        for (const auto& [key, table] : ctx.results())
+            if (key == spec.name || key.rfind(spec.name + "/", 0) == 0)
+                s.tables.emplace_back(key, &table);
+        r.steps.push_back(std::move(s));
+    }
+    // Like the manifest, the report describes this run and always replaces the last one.
+    render::write_report(r, (fs::path(out_dir) / "report.html").string(), true);
+}
+
+} // namespace
+
 std::string run_project(const Project& project, const RunOptions& options) {
     // Validate every step before any runs: a typo in the last step must not cost the
     // time of the first ones.
@@ -126,6 +203,7 @@ std::string run_project(const Project& project, const RunOptions& options) {
     manifest["steps"] = nlohmann::json::array();
 
     const std::size_t n = project.steps.size();
+    std::vector<double> step_seconds;
     for (std::size_t i = 0; i < n; ++i) {
         const StepSpec& step = project.steps[i];
         const StepType* type = nullptr;
@@ -155,6 +233,7 @@ std::string run_project(const Project& project, const RunOptions& options) {
                                      {"description", o.description}});
         }
         manifest["steps"].push_back(js);
+        step_seconds.push_back(seconds);
     }
     manifest["working_crs"] = project.layers.empty() && project.crs.empty()
                                   ? nlohmann::json()
@@ -162,7 +241,13 @@ std::string run_project(const Project& project, const RunOptions& options) {
     manifest["inputs"] = nlohmann::json::array();
     for (const auto& [key, input] : project.layers)
         manifest["inputs"].push_back({{"key", key}, {"path", input.path}, {"layer", input.layer}});
-    manifest["warnings"] = take_warnings();
+    const std::vector<std::string> warnings = take_warnings();
+    manifest["warnings"] = warnings;
+    manifest["report"] = "report.html";
+    write_run_report(project, ctx, out_dir, step_seconds, warnings,
+                     manifest["working_crs"].is_null()
+                         ? std::string()
+                         : manifest["working_crs"].get<std::string>());
 
     const std::string path = (fs::path(out_dir) / "manifest.json").string();
     io::AtomicOutput out(path, true);

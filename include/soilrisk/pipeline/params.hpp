@@ -52,6 +52,8 @@ class Params {
     /// as a suggestion).
     void check_keys(const std::vector<std::string>& known) const;
     std::vector<std::string> keys() const;
+    /// The value of `key` as written, for reports ("" when absent); does not mark it used.
+    std::string text(const std::string& key) const;
 
   private:
     const Entry* find(const std::string& key) const;

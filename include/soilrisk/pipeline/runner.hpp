@@ -56,6 +56,9 @@ class RunContext {
     const std::vector<OutputRecord>& outputs() const { return outputs_; }
     /// Free-form results a step leaves for later steps and the report (e.g. rankings).
     std::map<std::string, io::Table>& results() { return results_; }
+    const std::map<std::string, io::Table>& results() const { return results_; }
+    /// The vector layers read so far, by key (for the report).
+    const std::map<std::string, io::Layer>& loaded_layers() const { return layers_; }
 
   private:
     const Project& project_;
@@ -81,7 +84,9 @@ struct StepType {
 /// All step types, in a stable order.
 const std::vector<StepType>& step_types();
 
-/// Runs the project; writes <out>/manifest.json. Returns the manifest path.
+/// Runs the project; writes <out>/manifest.json and <out>/report.html (maps of kind "map"
+/// recorded as .png are embedded, the step's results() tables shown, results()["ranking"]
+/// first). Returns the manifest path.
 std::string run_project(const Project& project, const RunOptions& options);
 
 } // namespace soilrisk::pipeline
