@@ -14,4 +14,4 @@ if ! "$PY" -c 'import numpy; from osgeo import gdal, ogr' 2>/dev/null; then
 fi
 # Real input data (read only); override with SOILRISK_SHARED_DATA=/path/to/shared/data
 export SOILRISK_SHARED_DATA="${SOILRISK_SHARED_DATA:-/work/shared/data}"
-exec "$PY" scripts/gen_demo/gen_demo.py "$@"
+exec "$PY" -B scripts/gen_demo/gen_demo.py "$@"

@@ -214,52 +214,53 @@ def priority_flood(elev, seeds, valid=None, eps=0.0, fill=True):
             with fill=False cells are visited in order of their own elevation
             (a least-cost "breaching" tree) and nothing is filled,
     parent: flat index of the cell each cell was reached from (-1 for seeds),
-    order: flat indices in visiting order (parents always before children)."""
+    order: flat indices in visiting order (parents always before children).
+    Ties are broken by the cell index, so the result is deterministic."""
     ny, nx = elev.shape
-    n = ny * nx
-    z = elev.ravel().astype(np.float64).tolist()
-    ok = np.ones(n, bool) if valid is None else valid.ravel().copy()
-    closed = bytearray(n)
-    for i in np.nonzero(~ok)[0].tolist():
-        closed[i] = 1
-    parent = [-1] * n
+    px = nx + 2
+    # pad with a closed border so that the inner loop needs no bounds checks
+    zp = np.zeros((ny + 2, px))
+    zp[1:-1, 1:-1] = elev
+    z = zp.ravel().tolist()
+    cl = np.ones((ny + 2, px), np.uint8)
+    cl[1:-1, 1:-1] = 0 if valid is None else (~valid).astype(np.uint8)
+    sd = np.zeros((ny + 2, px), bool)
+    sd[1:-1, 1:-1] = seeds & (cl[1:-1, 1:-1] == 0)
+    seed_idx = np.flatnonzero(sd)
+    cl.ravel()[seed_idx] = 1
+    closed = bytearray(cl.ravel().tobytes())
+    parent = [-1] * ((ny + 2) * px)
     order = []
-    heap = []
-    cnt = 0
-    for i in np.flatnonzero(seeds.ravel() & ok).tolist():
-        heap.append((z[i], cnt, i))
-        cnt += 1
-        closed[i] = 1
+    heap = [(z[i], i) for i in seed_idx.tolist()]
     heapq.heapify(heap)
-    offs = []
-    for dy, dx in NB:
-        offs.append((dy, dx, dy * nx + dx))
+    offs = [dy * px + dx for dy, dx in NB]
     push = heapq.heappush
     pop = heapq.heappop
+    append = order.append
     while heap:
-        zc, _, i = pop(heap)
-        order.append(i)
-        r, c = divmod(i, nx)
-        for dy, dx, d in offs:
-            rr = r + dy
-            cc = c + dx
-            if rr < 0 or rr >= ny or cc < 0 or cc >= nx:
-                continue
+        zc, i = pop(heap)
+        append(i)
+        floor = zc + eps
+        for d in offs:
             j = i + d
             if closed[j]:
                 continue
             closed[j] = 1
             parent[j] = i
             zj = z[j]
-            if fill:
-                floor = zc + eps
-                if zj < floor:
-                    zj = floor
-                    z[j] = zj
-            cnt += 1
-            push(heap, (zj, cnt, j))
-    filled = np.array(z).reshape(ny, nx)
-    return filled, np.array(parent, dtype=np.int64), np.array(order, dtype=np.int64)
+            if fill and zj < floor:
+                zj = floor
+                z[j] = zj
+            push(heap, (zj, j))
+    # back to unpadded indices
+    def unpad(a):
+        a = np.asarray(a, dtype=np.int64)
+        r, c = np.divmod(a, px)
+        return (r - 1) * nx + (c - 1)
+    filled = np.array(z).reshape(ny + 2, px)[1:-1, 1:-1].copy()
+    par = np.array(parent, dtype=np.int64).reshape(ny + 2, px)[1:-1, 1:-1].ravel()
+    par = np.where(par >= 0, unpad(np.maximum(par, 0)), -1)
+    return filled, par, unpad(order)
 
 
 def accumulate(parent, order, weight=None):

@@ -160,7 +160,7 @@ def build(log):
 
     # ---- rivers and valley-floor elevation along them
     rivers = load_rivers()
-    rxy, rdist, rlid, ring, info = river_network(rivers, grid)
+    rxy, rdist, _, ring, info = river_network(rivers, grid)
     T.river_info = info
     dmin = rdist[ring].min()
     dmax = rdist[ring].max()
@@ -186,7 +186,7 @@ def build(log):
     w_main = 550.0 + 350.0 * value_noise(grid.shape, 120, rng)  # half-width 200..900 m
     T.d_main = d_main
 
-    # ---- mountain field (400..1500 m)
+    # ---- mountain field (about 400..1500 m)
     wy = yy + 25.0 * value_noise(grid.shape, 90, rng)
     wx = xx + 25.0 * value_noise(grid.shape, 90, rng)
     n1 = fbm(grid.shape, [400, 200, 100, 50, 25, 12], rng, gain=0.55, yy=wy, xx=wx)
@@ -202,7 +202,7 @@ def build(log):
     bump = np.exp(-(((gx - bx) ** 2 + (gy - by) ** 2) / (2 * 20000.0 ** 2)))
     hm = 420.0 + 900.0 * h ** 1.25 + 220.0 * bump
     hm = np.where(hm > 1250.0, 1250.0 + 280.0 * np.tanh((hm - 1250.0) / 280.0), hm)
-    ramp = 1.0 - np.exp(-np.maximum(d_main - w_main, 0.0) / 4000.0)
+    ramp = 1.0 - np.exp(-np.maximum(d_main - w_main, 0.0) / 1500.0)
     raw = floor_main + (hm - floor_main) * ramp
     raw[river] = rfloor[river]
 
@@ -210,12 +210,17 @@ def build(log):
     edge = np.zeros(grid.shape, bool)
     edge[0, :] = edge[-1, :] = edge[:, 0] = edge[:, -1] = True
     log("priority flood 1 (drainage tree) ...")
-    _, parent, order = priority_flood(raw, river | edge, fill=False)
+    # small-scale noise in the visiting order makes the gullies wiggle
+    prio = raw + 30.0 * fbm(grid.shape, [10, 5, 2.5], rng)
+    prio[river] = raw[river]
+    _, parent, order = priority_flood(prio, river | edge, fill=False)
     acc = accumulate(parent, order)  # cells (1 cell = 0.01 km2)
     acc_km2 = acc / 100.0
     T.acc_tree = acc_km2.reshape(grid.shape)
 
-    # ---- channel profiles: concave, slope falls with drainage area, >= 1.2 %
+    # ---- channel profiles: concave, the slope falls with drainage area (18 % .. 1.2 %);
+    #      where that would rise above a fraction of the local relief the channel follows
+    #      the cap instead (still descending by >= 0.1 % towards its outlet)
     chan = (acc_km2 >= 0.4).reshape(grid.shape) & ~river
     E = np.where(river, rfloor, np.nan).ravel()
     par = parent
@@ -230,7 +235,6 @@ def build(log):
     inc = step * slope
     Ev = E.tolist()
     rv = river.ravel().tolist()
-    edge_f = edge.ravel().tolist()
     rawf = raw.ravel().tolist()
     parl = par.tolist()
     incl = inc.tolist()
@@ -259,34 +263,41 @@ def build(log):
     chan_all = chan | river
     T.chan = chan
 
-    # ---- valley floors and hillslopes around every channel
+    # ---- valley floors: along the rivers and the larger tributaries (>= 20 km2)
+    accg = acc_km2.reshape(grid.shape)
+    big = river | (chan & (accg >= 20.0))
+    srb, scb, db = nearest_seed(big)
+    db *= CELL
+    eb = E[srb, scb]
+    wb = np.where(river[srb, scb], w_main[srb, scb],
+                  np.clip(65.0 * np.sqrt(np.maximum(accg[srb, scb] - 20.0, 0.0)), 0.0, 550.0))
+    wb = wb * (0.8 + 0.4 * (value_noise(grid.shape, 30, rng) * 0.5 + 0.5))
+    cross = 0.012 + 0.006 * (value_noise(grid.shape, 40, rng) * 0.5 + 0.5)
+    floor = (db <= wb) & (wb > 0)
+    efloor = eb + cross * db          # gently rising away from the stream
+    # ---- hillslopes around every channel
     sr2, sc2, dch = nearest_seed(chan_all)
     dch *= CELL
     ech = E[sr2, sc2]
-    accn = acc_km2.reshape(grid.shape)[sr2, sc2]
-    wn = np.where(river[sr2, sc2], w_main[sr2, sc2],
-                  np.clip(65.0 * np.sqrt(np.maximum(accn - 20.0, 0.0)), 0.0, 550.0))
-    wn = wn * (0.8 + 0.4 * (value_noise(grid.shape, 30, rng) * 0.5 + 0.5))
-    cross = 0.012 + 0.006 * (value_noise(grid.shape, 40, rng) * 0.5 + 0.5)
-    floor = (dch <= wn) & (wn > 0)
-    efloor = ech + cross * dch
-    t = np.maximum(dch - wn, 0.0)
     lh = 450.0 + 250.0 * value_noise(grid.shape, 60, rng)
-    top = np.maximum(raw, ech + cross * wn + 40.0)
-    ehill = ech + cross * wn + (top - ech - cross * wn) * (1.0 - np.exp(-t / lh))
+    top = np.maximum(raw, ech + 40.0)
+    ehill = ech + (top - ech) * (1.0 - np.exp(-(dch / lh) ** 1.5))
+    # hills rise from the floor plane, never below it
+    ehill = np.maximum(ehill, efloor + 2.0)
     dem = np.where(floor, efloor, ehill)
-    dem = np.where(edge & ~np.isfinite(dem), raw, dem)
     # soften seams on the hills only (floors and channels keep their shape)
     sm = smooth(dem, 3)
-    blend = np.clip((t - 100.0) / 300.0, 0.0, 1.0)
+    away = np.minimum(np.where(floor, 0.0, db - wb), dch)
+    blend = np.clip((away - 100.0) / 300.0, 0.0, 1.0)
     dem = dem * (1 - blend) + sm * blend
-    dem[chan_all] = E[chan_all]
+    keep = chan_all & ~floor
+    dem[keep] = np.maximum(E[keep], efloor[keep])
     # small-scale roughness on hillslopes
     dem += blend * 12.0 * fbm(grid.shape, [6, 3], rng)
     T.floor = floor
-    T.floor_w = wn
+    T.floor_w = wb
     T.dch = dch
-    T.hand = dem - ech
+    T.hand = np.where(floor, dem - eb, dem - np.minimum(ech, eb + cross * db))
 
     # ---- depression filling so that every cell drains to the edge
     log("priority flood 2 (fill) ...")

@@ -76,6 +76,8 @@ void run_near(RunContext& ctx, const StepSpec& step) {
     ctx.results()[step.name] =
         analysis::near_summary(result, farmland, analysis::NearView::by_source, options);
     ctx.results()[step.name + ".ranking"] = std::move(ranking);
+}
+
 void run_plan_sampling(RunContext& ctx, const StepSpec& step) {
     const Params& p = step.params;
     analysis::SamplingOptions o;
@@ -131,6 +133,8 @@ void run_plan_sampling(RunContext& ctx, const StepSpec& step) {
         ctx.record(step.name, f.path, f.kind, f.description);
     ctx.results()[step.name + ".deficit"] = result.deficit;
     ctx.results()[step.name + ".quality"] = result.quality;
+}
+
 /// classify: farmland category adjustment (see analysis/classify.hpp). Layers by key;
 /// outputs <out>.gpkg plus <tables>.xlsx and, with csv = true, a folder of CSV files.
 void run_classify(RunContext& ctx, const StepSpec& step) {
@@ -200,6 +204,8 @@ void run_classify(RunContext& ctx, const StepSpec& step) {
     if (!csv_dir.empty()) ctx.record(step.name, csv_dir, "tables", "the same tables as CSV");
     ctx.results()[step.name] = result.change_matrix;
     ctx.results()[step.name + ".safe_utilisation"] = result.safe_utilisation;
+}
+
 std::string lower(std::string s) {
     for (auto& c : s)
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
