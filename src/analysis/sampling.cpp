@@ -283,44 +283,6 @@ std::string expand_pattern(const std::string& pattern, const PlanPoint& p, long 
     return out;
 }
 
-std::string xml_escape(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        case '\'':
-            out += "&apos;";
-            break;
-        default:
-            out += c;
-        }
-    }
-    return out;
-}
-
-void write_text_atomic(const std::string& text, const std::string& path, bool overwrite) {
-    io::AtomicOutput out(path, overwrite);
-    {
-        std::ofstream f(out.temp_path(), std::ios::binary);
-        if (!f) throw IoError(path + ": cannot write (check the folder's permissions)");
-        f << text;
-        f.flush();
-        if (!f) throw IoError(path + ": write failed (disk full?)");
-    }
-    out.commit();
-}
-
 std::string point_desc(const PlanPoint& p) {
     std::string d = "category " + std::to_string(p.category);
     if (!p.county.empty()) d += ", " + p.county;
@@ -1490,18 +1452,18 @@ void write_gpx(const std::vector<PlanPoint>& points, const std::string& path, bo
         if (p.kind == "legacy") continue;
         std::snprintf(buf, sizeof buf, "<wpt lat=\"%.6f\" lon=\"%.6f\">", p.lat, p.lon);
         s += buf;
-        s += "<name>" + xml_escape(p.id) + "</name><desc>" + xml_escape(point_desc(p)) +
-             "</desc><type>" + xml_escape(p.kind) + "</type></wpt>\n";
+        s += "<name>" + io::xml_escape(p.id) + "</name><desc>" + io::xml_escape(point_desc(p)) +
+             "</desc><type>" + io::xml_escape(p.kind) + "</type></wpt>\n";
     }
     s += "</gpx>\n";
-    write_text_atomic(s, path, overwrite);
+    io::write_text_file(s, path, overwrite);
 }
 
 void write_kml(const std::vector<PlanPoint>& points, const std::string& path, bool overwrite,
                const std::string& title) {
     std::string s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                     "<kml xmlns=\"http://www.opengis.net/kml/2.2\">\n<Document><name>" +
-                    xml_escape(title) + "</name>\n";
+                    io::xml_escape(title) + "</name>\n";
     std::map<std::string, std::vector<const PlanPoint*>> folders;
     for (const auto& p : points)
         if (p.kind != "legacy")
@@ -1509,17 +1471,18 @@ void write_kml(const std::vector<PlanPoint>& points, const std::string& path, bo
     char buf[96];
     for (const auto& [name, pts] : folders) {
         s += "<Folder><name>" +
-             xml_escape(name == "~oversample" ? "oversample (use in order)" : name) + "</name>\n";
+             io::xml_escape(name == "~oversample" ? "oversample (use in order)" : name) +
+             "</name>\n";
         for (const PlanPoint* p : pts) {
             std::snprintf(buf, sizeof buf, "%.6f,%.6f", p->lon, p->lat);
-            s += "<Placemark><name>" + xml_escape(p->id) + "</name><description>" +
-                 xml_escape(point_desc(*p)) + "</description><Point><coordinates>" + buf +
+            s += "<Placemark><name>" + io::xml_escape(p->id) + "</name><description>" +
+                 io::xml_escape(point_desc(*p)) + "</description><Point><coordinates>" + buf +
                  "</coordinates></Point></Placemark>\n";
         }
         s += "</Folder>\n";
     }
     s += "</Document>\n</kml>\n";
-    write_text_atomic(s, path, overwrite);
+    io::write_text_file(s, path, overwrite);
 }
 
 std::vector<SamplingOutput>

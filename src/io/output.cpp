@@ -4,6 +4,7 @@
 // SIGINT/SIGTERM handler can unlink them with nothing but unlink(2) (no allocation, no
 // locks): see remove_pending_outputs().
 #include "soilrisk/io/output.hpp"
+#include <fstream>
 
 #include <array>
 #include <atomic>
@@ -149,6 +150,45 @@ void remove_pending_outputs() noexcept {
     for (Slot& s : g_slots) {
         if (s.state.load(std::memory_order_acquire) == slot_ready) unlink_with_sidecars(s.path);
     }
+}
+
+void write_text_file(const std::string& text, const std::string& path, bool overwrite) {
+    AtomicOutput out(path, overwrite);
+    {
+        std::ofstream f(out.temp_path(), std::ios::binary);
+        if (!f) throw IoError(path + ": cannot write (check the folder's permissions)");
+        f << text;
+        f.flush();
+        if (!f) throw IoError(path + ": write failed (disk full?)");
+    }
+    out.commit();
+}
+
+std::string xml_escape(const std::string& s) {
+    std::string out;
+    out.reserve(s.size());
+    for (char c : s) {
+        switch (c) {
+        case '&':
+            out += "&amp;";
+            break;
+        case '<':
+            out += "&lt;";
+            break;
+        case '>':
+            out += "&gt;";
+            break;
+        case '"':
+            out += "&quot;";
+            break;
+        case '\'':
+            out += "&#39;";
+            break;
+        default:
+            out += c;
+        }
+    }
+    return out;
 }
 
 } // namespace soilrisk::io

@@ -250,13 +250,7 @@ std::string run_project(const Project& project, const RunOptions& options) {
                          : manifest["working_crs"].get<std::string>());
 
     const std::string path = (fs::path(out_dir) / "manifest.json").string();
-    io::AtomicOutput out(path, true);
-    {
-        std::ofstream f(out.temp_path(), std::ios::binary);
-        f << manifest.dump(2) << "\n";
-        if (!f) throw IoError("cannot write '" + path + "'");
-    }
-    out.commit();
+    io::write_text_file(manifest.dump(2) + "\n", path, true);
     return path;
 }
 

@@ -14,29 +14,7 @@ namespace soilrisk::render {
 namespace {
 
 std::string xml(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        case '\'':
-            out += "&apos;";
-            break;
-        default:
-            out += c;
-        }
-    }
-    return out;
+    return io::xml_escape(s);
 }
 
 /// Appends `item` to `list`, after `sep` unless the list is empty.
@@ -509,13 +487,7 @@ bool add_template_style(io::GpkgWriter& writer, const std::string& layer, io::Ge
     const std::string sld = sld_for(*st, kind, lang, layer);
     writer.add_style(layer, qml_for(*st, kind, lang), sld);
     if (!sld_sidecar.empty()) {
-        io::AtomicOutput out(sld_sidecar, true);
-        {
-            std::ofstream f(out.temp_path(), std::ios::binary);
-            f << sld;
-            if (!f) throw IoError("cannot write '" + sld_sidecar + "'");
-        }
-        out.commit();
+        io::write_text_file(sld, sld_sidecar, true);
     }
     return true;
 }

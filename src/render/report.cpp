@@ -16,27 +16,7 @@ namespace soilrisk::render {
 namespace {
 
 std::string esc(const std::string& s) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        default:
-            out += c;
-        }
-    }
-    return out;
+    return io::xml_escape(s);
 }
 
 struct Words {
@@ -321,13 +301,7 @@ std::string report_html(const Report& r) {
 
 void write_report(const Report& report, const std::string& path, bool overwrite) {
     const std::string html = report_html(report);
-    io::AtomicOutput out(path, overwrite);
-    {
-        std::ofstream f(out.temp_path(), std::ios::binary);
-        f << html;
-        if (!f) throw IoError("cannot write the report '" + path + "'");
-    }
-    out.commit();
+    io::write_text_file(html, path, overwrite);
 }
 
 namespace {

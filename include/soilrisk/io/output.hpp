@@ -42,6 +42,13 @@ class AtomicOutput {
     int slot_ = -1; ///< index in the signal-safe registry of pending outputs (-1: none)
 };
 
+/// Writes `text` to `path` whole or not at all (AtomicOutput). Throws
+/// OutputExistsError/IoError naming the path.
+void write_text_file(const std::string& text, const std::string& path, bool overwrite);
+
+/// Escapes &, <, >, " and ' for XML and HTML text and attribute values.
+std::string xml_escape(const std::string& s);
+
 /// Removes every temporary output still pending in this process (for signal handlers:
 /// async-signal-safe, uses only unlink on a fixed-size registry). The AtomicOutput objects
 /// stay valid; the handler is expected to end the process afterwards.
