@@ -39,13 +39,22 @@ std::vector<StreamSegment> extract_streams(const GridGeometry& g,
                                            const Accumulation& acc, double min_area_m2) {
     if (!(min_area_m2 > 0))
         throw UsageError("--stream-area: the stream area threshold must be positive");
-    if (acc.area_m2.size() != g.size())
-        throw DataError("stream extraction needs the accumulated areas");
     const std::size_t n = g.size();
-    const float threshold = static_cast<float>(min_area_m2);
     std::vector<std::size_t> cells;
-    for (std::size_t i = 0; i < n; ++i)
-        if (d8[i] != kNoData && acc.area_m2[i] >= threshold) cells.push_back(i);
+    if (!acc.area_m2.empty()) {
+        if (acc.area_m2.size() != n) throw DataError("accumulated areas do not match the grid");
+        const float threshold = static_cast<float>(min_area_m2);
+        for (std::size_t i = 0; i < n; ++i)
+            if (d8[i] != kNoData && acc.area_m2[i] >= threshold) cells.push_back(i);
+    } else {
+        if (!g.uniform_cells())
+            throw DataError("stream extraction on a geographic grid needs the accumulated "
+                            "areas");
+        // Uniform cells: compare counts (exact).
+        const double min_cells = std::ceil(min_area_m2 / g.cell_area_m2(0) - 1e-9);
+        for (std::size_t i = 0; i < n; ++i)
+            if (d8[i] != kNoData && acc.cells[i] >= min_cells) cells.push_back(i);
+    }
     std::unordered_map<std::size_t, std::uint32_t> local;
     local.reserve(cells.size() * 2);
     for (std::uint32_t k = 0; k < cells.size(); ++k)
@@ -110,7 +119,7 @@ std::vector<StreamSegment> extract_streams(const GridGeometry& g,
             k = static_cast<std::uint32_t>(d);
         }
         const std::size_t last_own = cells[k];
-        s.upstream_area_m2 = acc.area_m2[last_own];
+        s.upstream_area_m2 = acc.upstream_area_m2(g, last_own);
         s.upstream_cells = acc.cells[last_own];
         for (std::size_t v = 1; v < s.cells.size(); ++v)
             s.length_m += step_m(g, s.cells[v - 1], s.cells[v]);
