@@ -50,7 +50,7 @@ ConditionReport condition_to_folder(const std::string& dem_path, const std::stri
     if (ec) throw IoError(dir + ": cannot create the folder (" + ec.message() + ")");
 
     ConditionReport rep;
-    const CacheCap cache_cap(GIntBig(48) << 20);
+    const CacheCap cache_cap(GIntBig(16) << 20);
     auto t = Clock::now();
     Dem dem = load_dem(dem_path, 1, progress.part(0.0, 0.1));
     rep.cells = dem.geometry.size();

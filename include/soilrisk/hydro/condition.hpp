@@ -7,7 +7,7 @@
 // Memory: about 10 bytes per DEM cell at peak (projected: filled 4, directions 1,
 // accumulated cells 4, in-degree 1; geographic: directions 1, cells 4, accumulated area
 // 4, in-degree 1 — areas are cells × cell area on projected grids), plus GDAL's
-// block cache, which the run caps at 48 MB (GDAL_CACHEMAX is restored afterwards; not
+// block cache, which the run caps at 16 MB (GDAL_CACHEMAX is restored afterwards; not
 // safe against other threads changing it concurrently).
 // Failure modes: IoError (unreadable DEM, unwritable folder), OutputExistsError (an
 // output exists and !overwrite: checked before any work), DataError (rotated DEM, …),
