@@ -50,7 +50,7 @@ ConditionReport condition_to_folder(const std::string& dem_path, const std::stri
     if (ec) throw IoError(dir + ": cannot create the folder (" + ec.message() + ")");
 
     ConditionReport rep;
-    const CacheCap cache_cap(GIntBig(48) << 20);
+    const CacheCap cache_cap(GIntBig(16) << 20);
     auto t = Clock::now();
     Dem dem = load_dem(dem_path, 1, progress.part(0.0, 0.1));
     rep.cells = dem.geometry.size();
@@ -67,29 +67,46 @@ ConditionReport condition_to_folder(const std::string& dem_path, const std::stri
     RasterWriteOptions wf = wo;
     wf.metadata["SOILRISK_SOURCE_DEM"] = fs::absolute(dem_path).string();
     wf.metadata["SOILRISK_NODATA_AS"] = to_string(o.nodata_as);
-    // Write the filled surface and the directions side by side, then free the filled
-    // surface before accumulating: peak memory stays near 10 bytes per cell plus the
-    // capped GDAL cache, instead of 14 with everything alive at once.
+    // Write the filled surface and the directions side by side. On uniform (projected)
+    // grids the accumulation needs no area array (10 bytes per cell with the filled
+    // surface still alive), so it runs meanwhile; on geographic grids the filled surface
+    // is freed first so that the accumulated areas fit in the same budget.
+    const bool overlap = dem.geometry.uniform_cells();
     auto tw = Clock::now();
+    Accumulation acc;
     {
-        auto filled_done = std::async(std::launch::async, [&] {
-            write_float_raster(filled_p, dem.geometry, dem.z, dem.nodata, wf);
+        auto rasters_done = std::async(std::launch::async, [&] {
+            auto filled_done = std::async(std::launch::async, [&] {
+                write_float_raster(filled_p, dem.geometry, dem.z, dem.nodata, wf);
+            });
+            try {
+                write_d8_raster(d8_p, dem.geometry, d8, o.encoding, wo);
+            } catch (...) {
+                filled_done.wait();
+                throw;
+            }
+            filled_done.get();
         });
-        try {
-            write_d8_raster(d8_p, dem.geometry, d8, o.encoding, wo);
-        } catch (...) {
-            filled_done.wait();
-            throw;
+        if (overlap) {
+            t = Clock::now();
+            try {
+                acc = accumulate(dem.geometry, d8, false, progress.part(0.6, 0.75));
+            } catch (...) {
+                rasters_done.wait();
+                throw;
+            }
+            rep.seconds_accumulate = since(t);
         }
-        filled_done.get();
+        rasters_done.get();
     }
-    rep.seconds_write = since(tw);
+    rep.seconds_write = since(tw) - rep.seconds_accumulate;
     std::vector<float>().swap(dem.z);
-
-    t = Clock::now();
-    Accumulation acc = accumulate(dem.geometry, d8, true, progress.part(0.6, 0.75));
-    rep.seconds_accumulate = since(t);
-    tw = Clock::now();
+    if (!overlap) {
+        t = Clock::now();
+        acc = accumulate(dem.geometry, d8, true, progress.part(0.6, 0.75));
+        rep.seconds_accumulate = since(t);
+    }
+    const auto tw2 = Clock::now();
     auto writing_acc = std::async(std::launch::async,
                                   [&] { write_uint32_raster(acc_p, dem.geometry, acc.cells, wo); });
     try {
@@ -104,7 +121,7 @@ ConditionReport condition_to_folder(const std::string& dem_path, const std::stri
         throw;
     }
     writing_acc.get();
-    rep.seconds_write += since(tw);
+    rep.seconds_write += since(tw2);
     progress(1.0, "done");
     return rep;
 }

@@ -488,6 +488,14 @@ std::vector<std::uint8_t> fill_and_direct(Dem& dem, NodataAs nodata_as, Progress
 
 // --- accumulation ----------------------------------------------------------------
 
+double Accumulation::upstream_area_m2(const GridGeometry& g, std::size_t i) const {
+    if (!area_m2.empty()) return area_m2[i];
+    if (!g.uniform_cells())
+        throw DataError("upstream areas on a geographic grid need the accumulated areas "
+                        "(accumulate with_area)");
+    return double(cells[i]) * g.cell_area_m2(0);
+}
+
 namespace {
 constexpr std::uint8_t kSource = 0x80; // in-degree marker of cells nobody drains into
 }

@@ -39,22 +39,31 @@ std::vector<StreamSegment> extract_streams(const GridGeometry& g,
                                            const Accumulation& acc, double min_area_m2) {
     if (!(min_area_m2 > 0))
         throw UsageError("--stream-area: the stream area threshold must be positive");
-    if (acc.area_m2.size() != g.size())
-        throw DataError("stream extraction needs the accumulated areas");
     const std::size_t n = g.size();
-    const float threshold = static_cast<float>(min_area_m2);
     std::vector<std::size_t> cells;
-    for (std::size_t i = 0; i < n; ++i)
-        if (d8[i] != kNoData && acc.area_m2[i] >= threshold) cells.push_back(i);
-    std::unordered_map<std::size_t, std::uint32_t> local;
-    local.reserve(cells.size() * 2);
-    for (std::uint32_t k = 0; k < cells.size(); ++k)
-        local.emplace(cells[k], k);
+    if (!acc.area_m2.empty()) {
+        if (acc.area_m2.size() != n) throw DataError("accumulated areas do not match the grid");
+        const float threshold = static_cast<float>(min_area_m2);
+        for (std::size_t i = 0; i < n; ++i)
+            if (d8[i] != kNoData && acc.area_m2[i] >= threshold) cells.push_back(i);
+    } else {
+        if (!g.uniform_cells())
+            throw DataError("stream extraction on a geographic grid needs the accumulated "
+                            "areas");
+        // Uniform cells: compare counts (exact).
+        const double min_cells = std::ceil(min_area_m2 / g.cell_area_m2(0) - 1e-9);
+        for (std::size_t i = 0; i < n; ++i)
+            if (d8[i] != kNoData && acc.cells[i] >= min_cells) cells.push_back(i);
+    }
+    // `cells` is sorted (row-major scan): positions by binary search, 8 bytes per stream
+    // cell instead of a hash map's ~40.
+    auto position = [&](std::size_t c) -> std::int64_t {
+        const auto it = std::lower_bound(cells.begin(), cells.end(), c);
+        return it != cells.end() && *it == c ? std::int64_t(it - cells.begin()) : -1;
+    };
     auto stream_down = [&](std::size_t i) -> std::int64_t {
         const auto j = downstream(g, d8, i);
-        if (j < 0) return -1;
-        auto it = local.find(std::size_t(j));
-        return it == local.end() ? -1 : std::int64_t(it->second);
+        return j < 0 ? -1 : position(std::size_t(j));
     };
     const std::size_t m = cells.size();
     std::vector<std::int64_t> down(m);
@@ -100,7 +109,7 @@ std::vector<StreamSegment> extract_streams(const GridGeometry& g,
         }
     tbb::parallel_for(std::size_t(0), segs.size(), [&](std::size_t si) {
         StreamSegment& s = segs[si];
-        std::uint32_t k = local.at(s.cells.front());
+        auto k = static_cast<std::uint32_t>(position(s.cells.front()));
         s.strahler = order[k];
         for (;;) {
             const std::int64_t d = down[k];
@@ -110,7 +119,7 @@ std::vector<StreamSegment> extract_streams(const GridGeometry& g,
             k = static_cast<std::uint32_t>(d);
         }
         const std::size_t last_own = cells[k];
-        s.upstream_area_m2 = acc.area_m2[last_own];
+        s.upstream_area_m2 = acc.upstream_area_m2(g, last_own);
         s.upstream_cells = acc.cells[last_own];
         for (std::size_t v = 1; v < s.cells.size(); ++v)
             s.length_m += step_m(g, s.cells[v - 1], s.cells[v]);

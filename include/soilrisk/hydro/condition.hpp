@@ -1,11 +1,13 @@
 // The whole conditioning run: DEM in, conditioned folder out (see raster_io.hpp for
 // the folder's contents): load, Priority-Flood fill with D8 directions (flow.hpp),
-// writing filled.tif and d8.tif side by side, freeing the filled surface, accumulation,
-// then accumulation.tif written while the streams are extracted and written.
+// writing filled.tif and d8.tif side by side, accumulation (projected grids: while
+// those are written; geographic grids: after, once the filled surface is freed), then
+// accumulation.tif written while the streams are extracted and written.
 //
-// Memory: about 10 bytes per DEM cell at peak (directions 1, accumulated cells 4 and
-// area 4, in-degree 1; the filled surface, 4, is freed before accumulating), plus GDAL's
-// block cache, which the run caps at 48 MB (GDAL_CACHEMAX is restored afterwards; not
+// Memory: about 10 bytes per DEM cell at peak (projected: filled 4, directions 1,
+// accumulated cells 4, in-degree 1; geographic: directions 1, cells 4, accumulated area
+// 4, in-degree 1 — areas are cells × cell area on projected grids), plus GDAL's
+// block cache, which the run caps at 16 MB (GDAL_CACHEMAX is restored afterwards; not
 // safe against other threads changing it concurrently).
 // Failure modes: IoError (unreadable DEM, unwritable folder), OutputExistsError (an
 // output exists and !overwrite: checked before any work), DataError (rotated DEM, …),

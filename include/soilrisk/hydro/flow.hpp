@@ -99,6 +99,11 @@ struct Accumulation {
                                       ///< (0 on nodata cells)
     std::vector<float> area_m2;       ///< their summed true area (m²); empty when not
                                       ///< asked for. float32: relative rounding ~1e-6
+
+    /// Upstream area of cell i in m²: the accumulated area when computed, else cells ×
+    /// the cell area, which is exact on grids of uniform cells (projected CRS; see
+    /// GridGeometry::uniform_cells) and throws DataError on the others.
+    double upstream_area_m2(const GridGeometry& g, std::size_t i) const;
 };
 
 /// Flow accumulation over D8 directions (internal codes) of a grid. Throws DataError

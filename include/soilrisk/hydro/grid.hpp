@@ -51,6 +51,8 @@ class GridGeometry {
     const std::array<double, 6>& geotransform() const { return gt_; }
     const Crs& crs() const { return crs_; }
     bool geographic() const { return geographic_; }
+    /// Whether all cells have the same true area (projected grids).
+    bool uniform_cells() const { return !geographic_; }
 
     /// Centre of a cell in the grid's CRS.
     double x(int col) const { return gt_[0] + (col + 0.5) * gt_[1]; }

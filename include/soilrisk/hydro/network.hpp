@@ -56,7 +56,8 @@ struct StreamSegment {
     std::vector<std::size_t> cells; ///< vertices (the last may be the confluence cell)
 };
 
-/// Throws UsageError when min_area_m2 <= 0 and DataError when acc has no area.
+/// Throws UsageError when min_area_m2 <= 0, DataError when acc has no areas on a
+/// geographic grid (on projected grids the counts suffice).
 std::vector<StreamSegment> extract_streams(const GridGeometry& g,
                                            const std::vector<std::uint8_t>& d8,
                                            const Accumulation& acc, double min_area_m2);

@@ -84,6 +84,14 @@ TEST_CASE("hydro: streams get Strahler orders and connect at confluences", "[hyd
     }
     CHECK(max_order == 2);
     CHECK(order2 == 1);
+    // Projected grid: the counts give the same network without the area array.
+    const auto by_count =
+        extract_streams(dem.geometry, d8, accumulate(dem.geometry, d8, false), 400.0);
+    REQUIRE(by_count.size() == streams.size());
+    for (std::size_t i = 0; i < streams.size(); ++i) {
+        CHECK(by_count[i].cells == streams[i].cells);
+        CHECK(by_count[i].upstream_area_m2 == Approx(streams[i].upstream_area_m2));
+    }
     CHECK_THROWS(extract_streams(dem.geometry, d8, acc, 0.0));
 }
 
