@@ -6,9 +6,10 @@
 #include <optional>
 
 #include "soilrisk/analysis/area_summary.hpp"
+#include "soilrisk/analysis/classify.hpp"
 #include "soilrisk/analysis/near.hpp"
 #include "soilrisk/analysis/sampling.hpp"
-#include "soilrisk/analysis/classify.hpp"
+#include "soilrisk/analysis/sites.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
 #include "soilrisk/core/units.hpp"
@@ -296,6 +297,47 @@ void run_map(RunContext& ctx, const StepSpec& step) {
     }
 }
 
+/// sites: construction-land plots against the land-use plan (see analysis/sites.hpp).
+void run_sites(RunContext& ctx, const StepSpec& step) {
+    const Params& p = step.params;
+    analysis::SitesOptions options;
+    options.receptor_distances = p.lengths_or("receptor_distances", options.receptor_distances);
+    options.compass_points = static_cast<int>(p.integer_or("compass", 8));
+    options.target = p.number_or("target", 35) / 100.0;
+    if (!(options.target >= 0 && options.target <= 1))
+        throw UsageError(p.where() + ": target is a percentage between 0 and 100");
+    options.area = parse_area_mode(p.string_or("area", "ellipsoidal"));
+    options.lang = ctx.lang();
+    const analysis::LanduseCodeTable table = analysis::load_landuse_table(
+        p.has("landuse_table")
+            ? (ctx.project().base_dir / p.require_string("landuse_table")).string()
+            : std::string());
+    analysis::SitesOutputs outputs;
+    outputs.gpkg = ctx.output_path(p.string_or("out", step.name + ".gpkg"));
+    const std::string t = p.string_or("table", step.name + ".xlsx");
+    outputs.table = t.empty() ? std::string() : ctx.output_path(t);
+    outputs.overwrite = ctx.options().overwrite;
+    analysis::check_sites_outputs(outputs);
+
+    const io::Layer& sites = ctx.layer(p.string_or("sites", "sites"));
+    const io::Layer& plan = ctx.layer(p.string_or("plan", "landuse_plan"));
+    const io::Layer* receptors = nullptr;
+    if (p.has("receptors")) receptors = &ctx.layer(p.require_string("receptors"));
+    const analysis::SitesResult result =
+        analysis::sites_analysis(sites, plan, receptors, table, options);
+    outputs.about =
+        analysis::sites_about(options, table, sites, plan, receptors, ctx.options().command_line);
+    const auto written = analysis::write_sites_outputs(result, sites, receptors, options, outputs);
+    analysis::log_sites_summary(result, options.target);
+    ctx.record(step.name, written[0], "gpkg",
+               "construction-land plots: 一住两公 conflicts, planned uses, receptors");
+    for (std::size_t i = 1; i < written.size(); ++i)
+        ctx.record(step.name, written[i], "table",
+                   "use-change conflicts, receptors and risk-control progress");
+    ctx.results()[step.name] = analysis::conflicts_table(result);
+    ctx.results()[step.name + ".progress"] = analysis::progress_table(result, options.target);
+}
+
 } // namespace
 
 const std::vector<StepType>& step_types() {
@@ -365,6 +407,12 @@ const std::vector<StepType>& step_types() {
           "csv",
           "csv_dir"},
          &run_classify},
+        {"sites",
+         "Contaminated construction-land plots against the land-use plan: 一住两公 conflicts, "
+         "receptors, risk-control progress (GeoPackage, table)",
+         {"sites", "plan", "receptors", "receptor_distances", "compass", "target", "landuse_table",
+          "area", "out", "table"},
+         &run_sites},
         {"map",
          "Thematic map or map series (PNG/PDF/SVG) from a style or template",
          {"style", "template", "layers", "inputs", "out", "each", "title", "subtitle",
