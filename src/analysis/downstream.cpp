@@ -18,6 +18,7 @@
 #include "soilrisk/core/units.hpp"
 #include "soilrisk/hydro/raster_io.hpp"
 #include "soilrisk/spatial/index.hpp"
+#include "soilrisk/spatial/overlay.hpp"
 
 namespace soilrisk::analysis {
 
@@ -112,7 +113,7 @@ geos::GeomPtr mask_polygon(const hydro::GridGeometry& g, int col0, int row0, int
     const auto& gt = g.geotransform();
     std::vector<GEOSGeometry*> parts;
     for (int r = 0; r < rows; ++r) {
-        const double y0 = gt[3] + (row0 + r) * gt[5], y1 = y0 + gt[5];
+        const double y0 = gt[3] + (row0 + r) * gt[5], y1 = gt[3] + (row0 + r + 1) * gt[5];
         int i = 0;
         while (i < cols) {
             if (!mask[std::size_t(r) * cols + i]) {
@@ -142,7 +143,11 @@ geos::GeomPtr mask_polygon(const hydro::GridGeometry& g, int col0, int row0, int
     geos::GeomPtr coll = geos::check(
         GEOSGeom_createCollection_r(c, GEOS_MULTIPOLYGON, parts.data(), unsigned(parts.size())),
         "collection");
-    geos::GeomPtr u = geos::check(GEOSCoverageUnion_r(c, coll.get()), "coverage union");
+    // Coverage union (fast, edge matching); GEOS refuses some inputs it sees as
+    // overlapping, then the general (OverlayNG) union does it.
+    GEOSGeometry* cu = GEOSCoverageUnion_r(c, coll.get());
+    geos::GeomPtr u =
+        cu ? geos::GeomPtr(cu) : geos::check(GEOSUnaryUnion_r(c, coll.get()), "union");
     // Drop the collinear corner vertices again.
     return geos::check(GEOSTopologyPreserveSimplify_r(c, u.get(), 0.0), "simplify");
 }
@@ -360,7 +365,8 @@ DownstreamResult downstream_analysis(const FlowGrids& grids, const io::Layer& fa
             piece.parcel = p;
             if (GEOSPreparedContains_r(c, zone_prep.get(), parcel) != 1) {
                 geos::GeomPtr cut =
-                    geos::check(GEOSIntersection_r(c, ds.zone.get(), parcel), "intersection");
+                    spatial::polygonal(spatial::intersection(ds.zone.get(), parcel));
+                if (!cut) continue;
                 if (GEOSisEmpty_r(c, cut.get()) == 1) continue;
                 piece.geom = std::shared_ptr<geos::Geom>(cut.release(), geos::GeomDeleter());
             }
