@@ -5,6 +5,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -357,8 +358,29 @@ DownstreamResult downstream_analysis(const FlowGrids& grids, const io::Layer& fa
         geos::PreparedPtr zone_prep(GEOSPrepare_r(c, ds.zone.get()));
         const double sx = g.x(g.col_of(ds.path.start_cell)), sy = g.y(g.row_of(ds.path.start_cell));
         auto& out = per_source[s];
+        // Window cells under an envelope (clipped; empty range when outside).
+        const auto& gt = g.geotransform();
+        auto cells_of = [&](const Extent& e) {
+            int ca = int(std::floor((e.min_x - gt[0]) / gt[1])),
+                cb = int(std::floor((e.max_x - gt[0]) / gt[1]));
+            int ra = int(std::floor((e.max_y - gt[3]) / gt[5])),
+                rb = int(std::floor((e.min_y - gt[3]) / gt[5]));
+            if (ca > cb) std::swap(ca, cb);
+            if (ra > rb) std::swap(ra, rb);
+            return std::array<int, 4>{std::max(ca, w.col0), std::min(cb, w.col0 + w.cols - 1),
+                                      std::max(ra, w.row0), std::min(rb, w.row0 + w.rows - 1)};
+        };
         for (const auto p : index.query(spatial::envelope(ds.zone.get()))) {
             const geos::Geom* parcel = parcel_geoms[p];
+            // Cheap raster pre-check: an affected cell under the parcel's envelope.
+            {
+                const auto [pa, pb, qa, qb] = cells_of(spatial::envelope(parcel));
+                bool any = false;
+                for (int r = qa; r <= qb && !any; ++r)
+                    for (int col = pa; col <= pb && !any; ++col)
+                        any = w.mask[std::size_t(r - w.row0) * w.cols + (col - w.col0)] != 0;
+                if (!any) continue;
+            }
             if (GEOSPreparedIntersects_r(c, zone_prep.get(), parcel) != 1) continue;
             DownstreamPiece piece;
             piece.source = static_cast<std::uint32_t>(s);
@@ -380,18 +402,7 @@ DownstreamResult downstream_analysis(const FlowGrids& grids, const io::Layer& fa
                                 "' is not 1, 2 or 3; fix the field or filter the layer");
             piece.category = *cat;
             // First contact: the affected cells whose interior meets the piece.
-            const Extent e = spatial::envelope(pg);
-            const auto& gt = g.geotransform();
-            int ca = int(std::floor((e.min_x - gt[0]) / gt[1])),
-                cb = int(std::floor((e.max_x - gt[0]) / gt[1]));
-            int ra = int(std::floor((e.max_y - gt[3]) / gt[5])),
-                rb = int(std::floor((e.min_y - gt[3]) / gt[5]));
-            if (ca > cb) std::swap(ca, cb);
-            if (ra > rb) std::swap(ra, rb);
-            ca = std::max(ca, w.col0);
-            ra = std::max(ra, w.row0);
-            cb = std::min(cb, w.col0 + w.cols - 1);
-            rb = std::min(rb, w.row0 + w.rows - 1);
+            const auto [ca, cb, ra, rb] = cells_of(spatial::envelope(pg));
             geos::PreparedPtr piece_prep(GEOSPrepare_r(c, pg));
             double ch = 1e300, hand = 1e300;
             for (int r = ra; r <= rb; ++r)
