@@ -144,8 +144,9 @@ geos::GeomPtr mask_polygon(const hydro::GridGeometry& g, int col0, int row0, int
     geos::GeomPtr coll = geos::check(
         GEOSGeom_createCollection_r(c, GEOS_MULTIPOLYGON, parts.data(), unsigned(parts.size())),
         "collection");
-    // Coverage union (fast, edge matching); GEOS refuses some inputs it sees as
-    // overlapping, then the general (OverlayNG) union does it.
+    // Coverage union (fast, edge matching). GEOS 3.11 refuses some valid coverages as
+    // "overlapping" (seen on zones with holes: the runs checked pairwise do not overlap);
+    // then the general (OverlayNG) union does it.
     GEOSGeometry* cu = GEOSCoverageUnion_r(c, coll.get());
     geos::GeomPtr u =
         cu ? geos::GeomPtr(cu) : geos::check(GEOSUnaryUnion_r(c, coll.get()), "union");
