@@ -10,9 +10,12 @@
 #include "soilrisk/analysis/near.hpp"
 #include "soilrisk/analysis/sampling.hpp"
 #include "soilrisk/analysis/sites.hpp"
+#include "soilrisk/analysis/downstream.hpp"
+#include "soilrisk/analysis/upstream.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
 #include "soilrisk/core/units.hpp"
+#include "soilrisk/io/attribute_filter.hpp"
 #include "soilrisk/pipeline/runner.hpp"
 #include "soilrisk/render/map.hpp"
 #include "soilrisk/render/style.hpp"
@@ -338,6 +341,115 @@ void run_sites(RunContext& ctx, const StepSpec& step) {
     ctx.results()[step.name + ".progress"] = analysis::progress_table(result, options.target);
 }
 
+/// downstream: farmland downstream of sources over the project's DEM (see
+/// analysis/downstream.hpp). The conditioned DEM is cached in <out>/.soilrisk-cache.
+/// With `near` = the name of an earlier near step, the mine ranking combines both
+/// (surrounding + downstream) and becomes the report's ranking.
+void run_downstream(RunContext& ctx, const StepSpec& step) {
+    const Params& p = step.params;
+    analysis::DownstreamOptions o;
+    o.reach_m = p.length_or("reach", o.reach_m);
+    o.corridor_m = p.length_or("corridor", o.corridor_m);
+    o.max_height_m = p.length_or("max_height", o.max_height_m);
+    o.bands = p.lengths_or("bands", o.bands);
+    o.area = parse_area_mode(p.string_or("area", "ellipsoidal"));
+    o.lang = ctx.lang();
+    const std::string gpkg = ctx.output_path(p.string_or("out", step.name + ".gpkg"));
+    const std::string table_name = p.string_or("table", step.name + ".xlsx");
+    const std::string table = table_name.empty() ? std::string() : ctx.output_path(table_name);
+    const std::string near = p.string_or("near", "");
+    if (!near.empty() && !ctx.results().count(near + ".ranking"))
+        throw UsageError(p.where() + ": near = '" + near +
+                         "' is not an earlier near step (run it before this step)");
+    const bool cache = p.bool_or("cache", true);
+    const analysis::FlowGrids grids = analysis::load_flow_grids(
+        ctx.raster(p.string_or("dem", "dem")), cache ? ctx.output_path(".soilrisk-cache") : "",
+        hydro::parse_nodata_as(p.string_or("nodata_as", "outlet")), ctx.options().progress);
+    const io::Layer& farmland = ctx.layer(p.string_or("farmland", "farmland"));
+    const io::Layer& sources = ctx.layer(p.string_or("sources", "sources"));
+    const auto result =
+        analysis::downstream_analysis(grids, farmland, sources, o, ctx.options().progress);
+    io::Table ranking = analysis::downstream_ranking(result);
+    std::vector<const io::Table*> extra;
+    io::Table combined;
+    if (!near.empty()) {
+        combined = analysis::combined_ranking({&ctx.results()[near + ".ranking"], &ranking},
+                                              {"near", "downstream"});
+        extra.push_back(&combined);
+    }
+    const std::vector<std::pair<std::string, std::string>> about = {
+        {"project_step", step.name},
+        {"command_line", ctx.options().command_line},
+        {"dem", ctx.raster(p.string_or("dem", "dem"))},
+        {"reach_m", io::Layer::text(io::Value(o.reach_m))},
+        {"corridor_m", io::Layer::text(io::Value(o.corridor_m))},
+        {"max_height_m", io::Layer::text(io::Value(o.max_height_m))}};
+    const auto written = analysis::write_downstream_outputs(result, farmland, grids, o, gpkg, table,
+                                                            ctx.options().overwrite, about, extra);
+    ctx.record(step.name, written[0], "gpkg",
+               "flow paths, affected corridors and farmland downstream of sources");
+    for (std::size_t i = 1; i < written.size(); ++i)
+        ctx.record(step.name, written[i], "table",
+                   "farmland downstream by source × chainage band × category; ranking");
+    const bool zh = ctx.lang() == io::Lang::zh;
+    analysis::log_ranking(ranking, zh ? "污染源优先级（下游耕地面积，亩）："
+                                      : "source priority (farmland downstream, mu):");
+    if (!near.empty()) {
+        analysis::log_ranking(combined, zh ? "历史矿区排查优先级（周边及下游耕地面积，亩）："
+                                           : "mining-area priority (farmland around and "
+                                             "downstream, mu):");
+        ctx.results()["ranking"] = combined;
+    } else if (!ctx.results().count("ranking")) {
+        ctx.results()["ranking"] = ranking;
+    }
+    ctx.results()[step.name] = analysis::downstream_summary(result, o);
+    ctx.results()[step.name + ".ranking"] = std::move(ranking);
+}
+
+/// upstream: catchments of target clusters (targets filtered by `where`) and the sources
+/// in them.
+void run_upstream(RunContext& ctx, const StepSpec& step) {
+    const Params& p = step.params;
+    analysis::UpstreamOptions o;
+    o.cluster_distance_m = p.length_or("cluster_distance", 0);
+    o.area = parse_area_mode(p.string_or("area", "ellipsoidal"));
+    o.lang = ctx.lang();
+    const std::string gpkg = ctx.output_path(p.string_or("out", step.name + ".gpkg"));
+    const std::string table_name = p.string_or("table", step.name + ".xlsx");
+    const std::string table = table_name.empty() ? std::string() : ctx.output_path(table_name);
+    const bool cache = p.bool_or("cache", true);
+    const analysis::FlowGrids grids = analysis::load_flow_grids(
+        ctx.raster(p.string_or("dem", "dem")), cache ? ctx.output_path(".soilrisk-cache") : "",
+        hydro::parse_nodata_as(p.string_or("nodata_as", "outlet")), ctx.options().progress);
+    const io::Layer& targets = ctx.layer(p.string_or("targets", "farmland"));
+    const io::Layer& sources = ctx.layer(p.string_or("sources", "sources"));
+    std::vector<std::uint32_t> selected;
+    const std::string where = p.string_or("where", "");
+    if (!where.empty()) {
+        io::AttributeFilter filter = io::AttributeFilter::parse(where, p.where() + ": where");
+        filter.bind(targets);
+        for (std::uint32_t i = 0; i < targets.features.size(); ++i)
+            if (filter.matches(targets.features[i].values)) selected.push_back(i);
+        if (selected.empty())
+            throw DataError(p.where() + ": no target matches where = \"" + where + "\"");
+    }
+    const auto result =
+        analysis::upstream_analysis(grids, targets, selected, sources, o, ctx.options().progress);
+    const std::vector<std::pair<std::string, std::string>> about = {
+        {"project_step", step.name},
+        {"command_line", ctx.options().command_line},
+        {"where", where},
+        {"cluster_distance_m", io::Layer::text(io::Value(o.cluster_distance_m))}};
+    const auto written = analysis::write_upstream_outputs(result, targets, sources, o, gpkg, table,
+                                                          ctx.options().overwrite, about);
+    ctx.record(step.name, written[0], "gpkg", "upstream catchments of target clusters and sources");
+    for (std::size_t i = 1; i < written.size(); ++i)
+        ctx.record(step.name, written[i], "table", "sources upstream of each cluster");
+    log_info(step.name + ": " + std::to_string(result.clusters.size()) + " clusters, " +
+             std::to_string(result.links.size()) + " upstream (cluster, source) links");
+    ctx.results()[step.name] = analysis::upstream_table(result);
+}
+
 } // namespace
 
 const std::vector<StepType>& step_types() {
@@ -413,6 +525,17 @@ const std::vector<StepType>& step_types() {
          {"sites", "plan", "receptors", "receptor_distances", "compass", "target", "landuse_table",
           "area", "out", "table"},
          &run_sites},
+        {"downstream",
+         "Farmland downstream of sources (flow paths, corridors, parcels by chainage band × "
+         "category) and the mine ranking",
+         {"dem", "farmland", "sources", "reach", "corridor", "max_height", "bands", "area", "near",
+          "nodata_as", "cache", "out", "table"},
+         &run_downstream},
+        {"upstream",
+         "Upstream catchments of polluted-farmland clusters and the sources inside them",
+         {"dem", "targets", "where", "sources", "cluster_distance", "area", "nodata_as", "cache",
+          "out", "table"},
+         &run_upstream},
         {"map",
          "Thematic map or map series (PNG/PDF/SVG) from a style or template",
          {"style", "template", "layers", "inputs", "out", "each", "title", "subtitle",
