@@ -50,9 +50,25 @@ const io::VectorInput& RunContext::layer_input(const std::string& key) const {
     return it->second;
 }
 
+void RunContext::publish_layer(const std::string& key, io::Layer layer) {
+    if (project_.layers.count(key) || layers_.count(key))
+        throw UsageError(project_.file.filename().string() + ": layer key '" + key +
+                         "' is used twice (a step's output layer has the name of another "
+                         "layer; rename the step)");
+    layers_.emplace(key, std::move(layer));
+}
+
 const io::Layer& RunContext::layer(const std::string& key) {
     const auto it = layers_.find(key);
     if (it != layers_.end()) return it->second;
+    if (!project_.layers.count(key) && key.find('.') != std::string::npos) {
+        std::string keys;
+        for (const auto& [k, l] : layers_)
+            if (!project_.layers.count(k)) keys += (keys.empty() ? "" : ", ") + k;
+        throw UsageError(project_.file.filename().string() + ": no layer '" + key +
+                         "': neither in [layers] nor an output of an earlier step (so far: " +
+                         (keys.empty() ? "none" : keys) + "); put the step that makes it first");
+    }
     const io::VectorInput& input = layer_input(key);
     const Crs& crs = working_crs();
     io::Layer l = io::read_vector(input, crs, options_.progress);

@@ -7,12 +7,13 @@
 
 #include "soilrisk/analysis/area_summary.hpp"
 #include "soilrisk/analysis/classify.hpp"
+#include "soilrisk/analysis/downstream.hpp"
 #include "soilrisk/analysis/near.hpp"
 #include "soilrisk/analysis/sampling.hpp"
 #include "soilrisk/analysis/sites.hpp"
-#include "soilrisk/analysis/downstream.hpp"
 #include "soilrisk/analysis/upstream.hpp"
 #include "soilrisk/core/error.hpp"
+#include "soilrisk/core/geos.hpp"
 #include "soilrisk/core/log.hpp"
 #include "soilrisk/core/units.hpp"
 #include "soilrisk/io/attribute_filter.hpp"
@@ -404,6 +405,25 @@ void run_downstream(RunContext& ctx, const StepSpec& step) {
     }
     ctx.results()[step.name] = analysis::downstream_summary(result, o);
     ctx.results()[step.name + ".ranking"] = std::move(ranking);
+    // The affected corridors, for later steps (e.g. plan-sampling within = "<step>.corridors").
+    io::Layer corridors;
+    corridors.source = written[0];
+    corridors.name = "corridors";
+    corridors.role = "corridors";
+    corridors.crs = sources.crs;
+    corridors.native_crs = sources.crs;
+    corridors.kind = io::GeometryKind::polygon;
+    corridors.fields = {{"source_id", io::FieldType::string}, {"name", io::FieldType::string}};
+    corridors.roles = {{"id", "source_id"}, {"name", "name"}};
+    for (const auto& s : result.sources) {
+        if (!s.zone) continue;
+        io::Feature f;
+        f.fid = static_cast<std::int64_t>(corridors.features.size()) + 1;
+        f.geom = geos::clone(s.zone.get());
+        f.values = {io::Value(io::Layer::text(s.id)), io::Value(s.name)};
+        corridors.features.push_back(std::move(f));
+    }
+    ctx.publish_layer(step.name + ".corridors", std::move(corridors));
 }
 
 /// upstream: catchments of target clusters (targets filtered by `where`) and the sources

@@ -81,4 +81,45 @@ grep -q '^C2,.*,M3,east,' up.txt || fail "M3 upstream of C2: $(cat up.txt)"
 for l in catchments targets upstream_sources upstream_links; do
     ogrinfo -q up.gpkg "$l" >/dev/null 2>&1 || fail "layer $l missing"
 done
+# 4. Project file: plan-sampling within the corridors a downstream step publishes as
+#    "<step>.corridors": the plan's points lie on the category-3 parcels downstream (P1
+#    for M1, P4 for M3), none elsewhere; an unknown step output is a usage error.
+cat > proj.toml <<'TOML'
+[project]
+name = "t"
+out = "proj-out"
+[layers.farmland]
+path = "farmland.geojson"
+fields = { id = "parcel_id" }
+[layers.mines]
+path = "mines.geojson"
+fields = { id = "mine_id" }
+[rasters.dem]
+path = "dem.tif"
+[[steps]]
+type = "downstream"
+name = "down"
+sources = "mines"
+reach = "10km"
+corridor = "500m"
+max_height = "10m"
+[[steps]]
+type = "plan-sampling"
+name = "plan"
+within = "down.corridors"
+target = "category = 3"
+design = "stratified"
+n = 2
+min_distance = "10m"
+inset = "1m"
+seed = 7
+TOML
+expect_exit 0 "$TOOL" run proj.toml --lang en
+ogrinfo -q -sql "SELECT parcel_id FROM plan" proj-out/plan.gpkg > plan.txt
+grep -q "parcel_id (String) = P[14]" plan.txt || fail "no plan point on P1/P4: $(cat plan.txt)"
+expect_not_in plan.txt "= P2"
+expect_not_in plan.txt "= P3"
+sed -i 's/down.corridors/nope.corridors/' proj.toml
+expect_exit 2 "$TOOL" run proj.toml --lang en --overwrite
+expect_in err.txt "no layer 'nope.corridors'"
 finish

@@ -44,6 +44,9 @@ class RunContext {
     const Crs& working_crs();
     /// A vector layer by key, read once and cached, in the working CRS.
     const io::Layer& layer(const std::string& key);
+    /// Makes a layer a step produced (in the working CRS) available to later steps as
+    /// `key` (e.g. "downstream_mines.corridors"). UsageError if the key is taken.
+    void publish_layer(const std::string& key, io::Layer layer);
     /// The declared input for a layer key (throws UsageError listing the keys).
     const io::VectorInput& layer_input(const std::string& key) const;
     /// A raster path by key (throws UsageError listing the keys).
