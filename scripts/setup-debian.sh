@@ -10,6 +10,7 @@ PACKAGES=(
   libboost-dev libtbb-dev                        # Boost.Geometry R-tree, TBB parallelism
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev  # CLI parsing, project files, JSON
   libxlsxwriter-dev                              # XLSX tables
+  libssl-dev                                     # SHA-256 of inputs in run manifests
   libcairo2-dev libpango1.0-dev fonts-noto-cjk   # maps: drawing, text layout, Chinese fonts
   poppler-utils unzip python3                    # used by the CLI tests (pdfinfo, unzip, checks)
   catch2                                         # tests (Catch2 v2)

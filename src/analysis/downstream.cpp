@@ -18,6 +18,7 @@
 #include "soilrisk/core/log.hpp"
 #include "soilrisk/core/units.hpp"
 #include "soilrisk/hydro/raster_io.hpp"
+#include "soilrisk/io/checksum.hpp"
 #include "soilrisk/spatial/index.hpp"
 #include "soilrisk/spatial/overlay.hpp"
 
@@ -36,43 +37,13 @@ FlowGrids flow_grids(hydro::Dem dem, hydro::NodataAs nodata_as, Progress progres
     return f;
 }
 
-std::string file_checksum(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw IoError(path + ": cannot open the file to compute its checksum");
-    std::uint64_t h = 1469598103934665603ULL;
-    std::uint64_t size = 0;
-    std::vector<char> buf(1 << 20);
-    while (in) {
-        in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-        const std::size_t n = static_cast<std::size_t>(in.gcount());
-        if (n == 0) break;
-        size += n;
-        std::size_t i = 0;
-        for (; i + 8 <= n; i += 8) {
-            std::uint64_t w;
-            std::memcpy(&w, buf.data() + i, 8);
-            h = (h ^ w) * 1099511628211ULL;
-        }
-        if (i < n) {
-            std::uint64_t w = 0;
-            std::memcpy(&w, buf.data() + i, n - i);
-            h = (h ^ w) * 1099511628211ULL;
-        }
-    }
-    if (in.bad()) throw IoError(path + ": read error while computing its checksum");
-    h = (h ^ size) * 1099511628211ULL;
-    char out[17];
-    std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
-    return out;
-}
-
 FlowGrids load_flow_grids(const std::string& dem_path, const std::string& cache_dir,
                           hydro::NodataAs nodata_as, Progress progress, bool* cache_hit) {
     if (cache_hit) *cache_hit = false;
     fs::path dir;
     if (!cache_dir.empty()) {
         const std::string key =
-            file_checksum(dem_path) + "-" + hydro::to_string(nodata_as) + "-pf1";
+            io::file_sha256(dem_path).substr(0, 16) + "-" + hydro::to_string(nodata_as) + "-pf1";
         dir = fs::path(cache_dir) / key;
         if (fs::exists(dir / "filled.tif") && fs::exists(dir / "d8.tif")) {
             hydro::Conditioned c = hydro::load_conditioned(dir.string());

@@ -4,9 +4,12 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
+#include "soilrisk/core/runtime.hpp"
+#include "soilrisk/io/checksum.hpp"
 #include "soilrisk/io/output.hpp"
 #include "soilrisk/render/report.hpp"
 
@@ -103,6 +106,12 @@ void RunContext::record(const std::string& step, const std::string& path, const 
 const std::vector<StepType>& step_types(); // steps.cpp
 
 namespace {
+
+/// A PG: connection string without its password (manifests are shared).
+std::string redact_password(const std::string& path) {
+    static const std::regex password(R"((password\s*=\s*)('[^']*'|\S+))", std::regex::icase);
+    return std::regex_replace(path, password, "$1***");
+}
 
 std::string today() {
     std::time_t t = std::time(nullptr);
@@ -237,9 +246,9 @@ std::string run_project(const Project& project, const RunOptions& options) {
         js["name"] = step.name;
         js["type"] = step.type;
         js["seconds"] = seconds;
-        nlohmann::json params;
+        nlohmann::json params = nlohmann::json::object();
         for (const auto& key : step.params.keys())
-            params.push_back(key);
+            params[key] = step.params.text(key);
         js["parameters"] = params;
         js["outputs"] = nlohmann::json::array();
         for (std::size_t k = first_output; k < ctx.outputs().size(); ++k) {
@@ -254,9 +263,35 @@ std::string run_project(const Project& project, const RunOptions& options) {
     manifest["working_crs"] = project.layers.empty() && project.crs.empty()
                                   ? nlohmann::json()
                                   : nlohmann::json(ctx.working_crs().label());
+    // Inputs with the SHA-256 of every file they are made of: what this run read.
+    auto files_json = [](const std::string& path) {
+        nlohmann::json files = nlohmann::json::array();
+        for (const auto& f : io::dataset_files(path))
+            files.push_back({{"path", f.path}, {"bytes", f.bytes}, {"sha256", f.sha256}});
+        return files;
+    };
     manifest["inputs"] = nlohmann::json::array();
-    for (const auto& [key, input] : project.layers)
-        manifest["inputs"].push_back({{"key", key}, {"path", input.path}, {"layer", input.layer}});
+    for (const auto& [key, input] : project.layers) {
+        nlohmann::json in = {{"key", key},
+                             {"kind", "vector"},
+                             {"path", redact_password(input.path)},
+                             {"layer", input.layer}};
+        const auto it = ctx.loaded_layers().find(key);
+        if (it != ctx.loaded_layers().end()) {
+            in["layer"] = it->second.name;
+            in["features"] = it->second.features.size();
+        } else {
+            in["used"] = false;
+        }
+        in["files"] = files_json(input.path);
+        manifest["inputs"].push_back(std::move(in));
+    }
+    for (const auto& [key, path] : project.rasters)
+        manifest["inputs"].push_back(
+            {{"key", key}, {"kind", "raster"}, {"path", path}, {"files", files_json(path)}});
+    manifest["options"] = {{"threads", thread_count()},
+                           {"lang", ctx.lang() == io::Lang::zh ? "zh" : "en"},
+                           {"overwrite", options.overwrite}};
     const std::vector<std::string> warnings = take_warnings();
     manifest["warnings"] = warnings;
     manifest["report"] = "report.html";
