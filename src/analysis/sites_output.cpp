@@ -171,11 +171,15 @@ std::vector<std::pair<std::string, std::string>>
 sites_about(const SitesOptions& options, const LanduseCodeTable& table, const io::Layer& sites,
             const io::Layer& plan, const io::Layer* receptors, const std::string& command_line) {
     std::string d;
-    for (double x : options.receptor_distances)
-        d += (d.empty() ? "" : ",") + io::Layer::text(io::Value(x));
+    for (double x : options.receptor_distances) {
+        if (!d.empty()) d += ',';
+        d += io::Layer::text(io::Value(x));
+    }
     std::string codes;
-    for (const auto& c : table.codes)
-        codes += (codes.empty() ? "" : ",") + c.code;
+    for (const auto& c : table.codes) {
+        if (!codes.empty()) codes += ',';
+        codes += c.code;
+    }
     std::vector<std::pair<std::string, std::string>> a = {
         {"tool", "soilrisk " SOILRISK_VERSION " sites"},
         {"command_line", command_line},

@@ -70,6 +70,10 @@ int main(int argc, char** argv) {
     app.add_option("--threads", global.threads, "Worker threads (0 = all cores)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
+    std::string max_memory;
+    app.add_option("--max-memory", max_memory,
+                   "Memory a run may use, e.g. 8G (default: the free memory); larger work is "
+                   "refused up front with an estimate");
 
     std::vector<std::pair<CLI::App*, std::unique_ptr<Command>>> commands;
     auto registry = command_registry();
@@ -97,6 +101,7 @@ int main(int argc, char** argv) {
     install_signal_handlers();
     try {
         set_thread_count(global.threads);
+        if (!max_memory.empty()) set_memory_limit(parse_bytes(max_memory, "--max-memory"));
         for (auto& [sub, cmd] : commands)
             if (sub->parsed()) return cmd->run(global);
         return 2;

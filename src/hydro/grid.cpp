@@ -136,6 +136,14 @@ Dem load_dem(const std::string& path, int band_no, Progress progress) {
     const double nd = band->GetNoDataValue(&has_nodata);
     if (has_nodata) dem.nodata = nd;
     const int w = dem.geometry.width(), h = dem.geometry.height();
+    // The hydrology that follows a load (fill, D8, accumulation, streams) peaks at about
+    // 14.1 bytes per cell (measured on 26 M cells); refuse up front rather than die of OOM.
+    require_memory(static_cast<std::uint64_t>(dem.geometry.size()) * kPeakBytesPerCell +
+                       (64ull << 20),
+                   path + ": a " + std::to_string(w) + " × " + std::to_string(h) + " DEM (" +
+                       std::to_string(dem.geometry.size()) + " cells)",
+                   "clip it to the area of interest (gdal_translate -projwin) or resample it to "
+                   "coarser cells (gdalwarp -tr)");
     assign_huge(dem.z, dem.geometry.size(), 0.0f);
 
     int bx = 0, by = 0;

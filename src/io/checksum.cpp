@@ -53,7 +53,7 @@ std::string file_sha256(const std::string& path) {
     return out;
 }
 
-std::vector<InputFile> dataset_files(const std::string& path) {
+std::vector<InputFile> dataset_files(const std::string& path, bool checksums) {
     std::vector<InputFile> files;
     if (path.rfind("PG:", 0) == 0 || path.rfind("/vsi", 0) == 0) return files;
     std::error_code ec;
@@ -85,7 +85,7 @@ std::vector<InputFile> dataset_files(const std::string& path) {
         InputFile f;
         f.path = m.string();
         f.bytes = fs::file_size(m, ec);
-        f.sha256 = file_sha256(f.path);
+        if (checksums) f.sha256 = file_sha256(f.path);
         files.push_back(std::move(f));
     }
     return files;

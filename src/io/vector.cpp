@@ -20,6 +20,8 @@
 #include "io/gdal_util.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
+#include "soilrisk/core/runtime.hpp"
+#include "soilrisk/io/checksum.hpp"
 
 namespace fs = std::filesystem;
 
@@ -560,6 +562,15 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
     // Field roles the user named must exist: fail before reading everything.
     for (const auto& [role, field] : out.roles)
         if (!field.empty()) out.role_index(role, true);
+    // Geometries in memory (GEOS) take about three times their size on disk.
+    if (im.input.spatial_filter.empty()) {
+        std::uint64_t bytes = 0;
+        for (const auto& f : dataset_files(im.input.path, false))
+            bytes += f.bytes;
+        require_memory(3 * bytes, out.where(),
+                       "read a part of it (a spatial or attribute filter, one county at a "
+                       "time) or simplify it");
+    }
 
     std::optional<Transform> transform;
     if (!im.crs.empty() && !out.crs.same_as(im.crs)) transform.emplace(im.crs, out.crs);

@@ -41,6 +41,13 @@ class OutputExistsError : public IoError {
     using IoError::IoError;
 };
 
+/// The work would need more memory (or another resource) than the machine allows; refused
+/// before it starts, with an estimate and a suggestion. Exit code 1.
+class ResourceError : public Error {
+  public:
+    using Error::Error;
+};
+
 /// The user (or a progress callback) cancelled the work. Exit code 130.
 class Cancelled : public Error {
   public:

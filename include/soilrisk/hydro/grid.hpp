@@ -98,11 +98,15 @@ struct Dem {
     std::size_t valid_count() const;
 };
 
+/// Memory the hydrology of one DEM cell needs at its peak (elevation, directions,
+/// accumulation, work space): load_dem() refuses DEMs that would not fit (ResourceError).
+inline constexpr std::uint64_t kPeakBytesPerCell = 15;
+
 /// Loads band `band` of any GDAL raster (GeoTIFF, VRT, …; Byte/Int16/UInt16/Int32/
 /// Float32/Float64; complex types are rejected) with block-row I/O. Elevations are in
 /// the raster's own unit (metres expected). Throws IoError when the file cannot be
 /// opened or read, DataError for a rotated geotransform, a complex type or a missing
-/// band.
+/// band, ResourceError when the DEM's hydrology would not fit in memory_budget().
 Dem load_dem(const std::string& path, int band = 1, Progress progress = {});
 
 /// Reads band 1 of `path` as float at the given cells (NaN for nodata); for elevation

@@ -20,7 +20,7 @@ struct InputFile {
 /// The files a dataset is made of, each with its checksum: a Shapefile's .shp with its
 /// sidecars (.shx .dbf .prj .cpg .qix .sbn .sbx, any case), a folder (FileGDB) member by
 /// member in name order, anything else the one file. Empty for what is not a local file or
-/// folder (PG: connection strings, /vsi paths).
-std::vector<InputFile> dataset_files(const std::string& path);
+/// folder (PG: connection strings, /vsi paths). Without `checksums`, sha256 is left empty.
+std::vector<InputFile> dataset_files(const std::string& path, bool checksums = true);
 
 } // namespace soilrisk::io
