@@ -10,7 +10,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
-tool="$root/build-down/soilrisk"
+tool="$root/build/soilrisk"
 work="${TMPDIR:-/tmp}/soilrisk-bench-downstream"
 parcels=1000000
 size=5000

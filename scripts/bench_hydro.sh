@@ -22,7 +22,7 @@ grass_runs=""
 install=0
 use_grass=1
 only=""
-tool="$root/build-hydro/soilrisk"
+tool="$root/build/soilrisk"
 work="${TMPDIR:-/tmp}/soilrisk-bench-hydro"
 while [[ $# -gt 0 ]]; do
     case $1 in
