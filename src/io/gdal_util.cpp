@@ -29,7 +29,10 @@ CplErrorCapture::~CplErrorCapture() {
 void CPL_STDCALL CplErrorCapture::handler(CPLErr level, CPLErrorNum, const char* msg) {
     if (level == CE_Debug) return;
     auto* self = static_cast<CplErrorCapture*>(CPLGetErrorHandlerUserData());
-    if (self && msg) self->last_ = msg;
+    if (self && msg) {
+        self->last_ = msg;
+        if (level >= CE_Failure && self->failure_.empty()) self->failure_ = msg;
+    }
 }
 
 geos::GeomPtr make_valid_keep(const GEOSGeom_t* g, GeometryKind kind) {
