@@ -144,6 +144,7 @@ Dem load_dem(const std::string& path, int band_no, Progress progress) {
     const int strip = std::max(by, 1) * std::max(1, 256 / std::max(by, 1));
     const float ndf = static_cast<float>(nd);
     const bool nd_nan = has_nodata && std::isnan(nd);
+    std::size_t valid = 0, infinite = 0;
     for (int r0 = 0; r0 < h; r0 += strip) {
         const int n = std::min(strip, h - r0);
         float* out = dem.z.data() + std::size_t(r0) * w;
@@ -155,8 +156,25 @@ Dem load_dem(const std::string& path, int band_no, Progress progress) {
             for (std::size_t i = 0; i < m; ++i)
                 if (out[i] == ndf) out[i] = NAN;
         }
+        for (std::size_t i = 0; i < m; ++i) {
+            if (std::isinf(out[i])) {
+                out[i] = NAN;
+                ++infinite;
+            } else if (!std::isnan(out[i])) {
+                ++valid;
+            }
+        }
         progress(double(r0 + n) / h, "reading DEM");
     }
+    if (valid == 0)
+        throw DataError(path + ": has no valid elevation (every cell is nodata" +
+                        (has_nodata ? " (" + std::to_string(nd) + ")" : std::string()) +
+                        " or NaN); check the file, its band and its nodata value (gdalinfo "
+                        "-stats)");
+    if (infinite > 0)
+        log_warning(path + ": " + std::to_string(infinite) +
+                    " cells have infinite elevations; they are treated as nodata (set a "
+                    "nodata value or fix them to silence this)");
     return dem;
 }
 
