@@ -68,11 +68,7 @@ io::Table area_summary(const io::Layer& layer, const AreaSummaryOptions& options
             io::Value v = f.values[idx[k]];
             if (static_cast<int>(k) == cat_pos) {
                 auto c = parse_category(v);
-                if (!c)
-                    throw DataError(
-                        layer.where(f.fid) + ": category '" + io::Layer::text(v) +
-                        "' is not 1, 2 or 3 (优先保护类, 安全利用类, 严格管控类); fix "
-                        "the value or map the right field with --farmland-field category=NAME");
+                if (!c) throw DataError(category_problem(layer, f, idx[k]));
                 v = static_cast<std::int64_t>(*c);
             }
             key.values.push_back(std::move(v));

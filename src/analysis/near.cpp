@@ -271,11 +271,7 @@ NearResult near_analysis(const io::Layer& farmland, const io::Layer& sources,
         if (!reached[p]) continue;
         const auto& f = farmland.features[p];
         const auto c = parse_category(f.values[cat_field]);
-        if (!c)
-            throw DataError(farmland.where(f.fid) + ": category '" +
-                            io::Layer::text(f.values[cat_field]) +
-                            "' is not 1, 2 or 3 (优先保护类, 安全利用类, 严格管控类); fix the "
-                            "value or map the right field with --farmland-field category=NAME");
+        if (!c) throw DataError(category_problem(farmland, f, cat_field));
         res.parcel_category[p] = *c;
     }
     const AreaCalculator calc(farmland.crs, options.area);
