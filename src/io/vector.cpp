@@ -360,6 +360,7 @@ void VectorReader::Impl::resolve_encoding() {
     }
     bool invalid = invalid_name;
     if (!invalid && !string_fields.empty()) {
+        CplErrorCapture read_errors;
         layer->SetIgnoredFields(std::vector<const char*>{"OGR_GEOMETRY", nullptr}.data());
         layer->ResetReading();
         for (auto& f : *layer) {
@@ -373,6 +374,11 @@ void VectorReader::Impl::resolve_encoding() {
         }
         layer->SetIgnoredFields(nullptr);
         layer->ResetReading();
+        if (!read_errors.failure().empty())
+            throw DataError(what() + ", layer " + layer_name + ": the file cannot be read (" +
+                            read_errors.failure() +
+                            "); it looks truncated or damaged, export the layer again (for a "
+                            "shapefile: the .shp, .shx and .dbf together)");
     }
     if (!invalid) {
         if (!declared && raw_strings) encoding_source = "UTF-8 check (text is valid UTF-8)";
@@ -851,7 +857,9 @@ std::vector<std::string> list_layers(const std::string& path) {
     GdalDatasetPtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
     if (!ds)
         throw IoError("'" + path + "' cannot be opened as a vector layer" +
-                      (capture.message().empty() ? std::string() : " (" + capture.message() + ")"));
+                      (capture.message().empty() ? std::string() : " (" + capture.message() + ")") +
+                      "; check that it is a complete Shapefile, GeoPackage, FileGDB, GeoJSON, "
+                      "CSV or other file GDAL reads (an empty or damaged file is not)");
     std::vector<std::string> out;
     for (int i = 0; i < ds->GetLayerCount(); ++i)
         out.emplace_back(ds->GetLayer(i)->GetName());

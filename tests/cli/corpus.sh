@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Bad-input corpus through the tool (issue 9): broken variants of the demo inputs.
 # Each case must exit 1 (bad data) or 2 (bad usage), never crash (exit >= 128), print
-# exactly one "soilrisk: error:" line naming the problem, and leave no output behind.
+# exactly one "soilrisk: error:" line naming the problem (no raw GDAL messages), and
+# leave no output behind.
 # Case ids continue tests/unit/hardening/CORPUS.md (C..).
 source "$(dirname "$0")/lib.bash"
 DEMO="$SRC/data/demo"
@@ -15,6 +16,7 @@ bad() {
   local n; n=$(grep -c '^soilrisk: error:' err.txt)
   [ "$n" = 1 ] || fail "$id: $n error lines on stderr, expected 1"
   expect_not_in err.txt "internal error"
+  ! grep -qE '^(ERROR|Warning) [0-9]+:' err.txt || fail "$id: raw GDAL message on stderr"
   grep -qF -- "$needle" err.txt || { fail "$id: '$needle' not in the error"; sed 's/^/  | /' err.txt | head; }
   [ -z "$output" ] || [ ! -e "$output" ] || fail "$id: output $output left behind"
 }
