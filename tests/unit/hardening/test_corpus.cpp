@@ -449,6 +449,18 @@ TEST_CASE("corpus F: geometry defects", "[corpus][io][geometry]") {
         CHECK(l.report.repaired == 1);
         CHECK(w.has("repaired 1 invalid geometries (features 1)"));
     }
+    SECTION("F47 a geometry collection (polygon + line) in a polygon layer") {
+        const std::string gc = "GEOMETRYCOLLECTION(" + rect(0, 0, 100, 100) + ",LINESTRING(" +
+                               std::to_string(X0) + " " + std::to_string(Y0) + "," +
+                               std::to_string(X0 + 500) + " " + std::to_string(Y0) + "))";
+        FixtureLayer l = farmland();
+        l.features[1].wkt = gc;
+        test::write_layers(dir.file("gc.geojson"), "GeoJSON", {l});
+        io::Layer lay = io::read_vector(input(dir.file("gc.geojson")));
+        CHECK(lay.kind == io::GeometryKind::mixed);
+        expect_error<DataError>([&] { analysis::area_summary(lay, {}); },
+                                {"gc.geojson", "an area summary needs polygons", "mixed"});
+    }
     SECTION("F26 self-intersecting ring with a loop, policy error") {
         auto in = with({bowtie});
         in.invalid = io::InvalidPolicy::error;
@@ -641,6 +653,12 @@ TEST_CASE("corpus F: categories", "[corpus][categories]") {
         CHECK(r.parcel_results[0].current == 0);
         CHECK(r.parcel_results[0].proposed == 1);
         CHECK(w.has("2 of 2 parcels have no category"));
+    }
+    SECTION("F46 empty-text category (near)") {
+        io::Layer f =
+            farm_with({std::string("1"), std::string(" "), std::string("3")}, FixtureField::string);
+        expect_error<DataError>([&] { analysis::near_analysis(f, src, {}); },
+                                {"feature 2, field category: has no category (empty)"});
     }
     SECTION("F45 category field missing (near)") {
         FixtureLayer l = farmland();
@@ -1010,6 +1028,30 @@ TEST_CASE("corpus D: DEM rasters", "[corpus][hydro]") {
     }
     SECTION("D13 missing file") {
         expect_error<IoError>([&] { hydro::load_dem(dir.file("none.tif")); }, {"none.tif"});
+    }
+    SECTION("D18 Int16 DEM with -32768 voids and no declared nodata") {
+        DemSpec d;
+        d.type = GDT_Int16;
+        write_dem(tif, d);
+        d.z.clear();
+        for (int i = 0; i < 16; ++i)
+            d.z.push_back(i % 5 == 0 ? -32768.0 : 100.0 + i);
+        write_dem(tif, d);
+        Warnings w;
+        CHECK(hydro::load_dem(tif).valid_count() == 12);
+        CHECK(w.has("4 cells are below -11000 m (lowest -32768)"));
+        CHECK(w.has("gdal_edit.py -a_nodata -32768"));
+    }
+    SECTION("D19 every cell -9999 and no declared nodata") {
+        DemSpec d;
+        d.z.assign(16, -9999);
+        write_dem(tif, d);
+        // -9999 is a possible (if odd) elevation; every cell alike is a flat plane.
+        CHECK(hydro::load_dem(tif).valid_count() == 16);
+        d.z.assign(16, -32768);
+        write_dem(tif, d);
+        expect_error<DataError>([&] { hydro::load_dem(tif); },
+                                {"dem.tif", "no valid elevation", "-a_nodata -32768"});
     }
     SECTION("D14 band 2 of a one-band DEM") {
         write_dem(tif, DemSpec{});
