@@ -283,12 +283,20 @@ ClassifyResult classify(const ClassifyInputs& in, const ClassifyOptions& opt, Pr
                         ": no pH field; map it with --samples-field ph=NAME (GB 15618 values "
                         "depend on pH) or give --default-ph");
     // Decimal commas ("0,35") are read, and reported once per field.
-    std::map<int, std::pair<int, std::string>> commas; // field -> count, first example
-    auto note_comma = [&](const Measurement& m, int field, const std::string& id,
-                          const io::Value& v) {
+    // (layer, field) -> count, first example
+    std::map<std::pair<const io::Layer*, int>, std::pair<int, std::string>> commas;
+    auto note_comma = [&](const Measurement& m, const io::Layer& layer, int field,
+                          const std::string& id, const io::Value& v) {
         if (!m.decimal_comma) return;
-        auto& c = commas[field];
+        auto& c = commas[{&layer, field}];
         if (c.first++ == 0) c.second = "'" + io::Layer::text(v) + "' in sample " + id;
+    };
+    auto warn_commas = [&](const io::Layer& layer) {
+        for (const auto& [key, c] : commas)
+            if (key.first == &layer)
+                log_warning(layer.where() + ", field " + layer.fields[key.second].name + ": " +
+                            std::to_string(c.first) + " values use a decimal comma (first " +
+                            c.second + "); read with the comma as the decimal point");
     };
     std::vector<SoilSample> samples(samp.features.size());
     for (std::size_t k = 0; k < samp.features.size(); ++k) {
@@ -304,7 +312,7 @@ ClassifyResult classify(const ClassifyInputs& in, const ClassifyOptions& opt, Pr
         if (s_ph >= 0) {
             const std::string ph_where = where + ", field " + samp.fields[s_ph].name;
             ph = parse_measurement(f.values[s_ph], ph_where, true);
-            note_comma(ph, s_ph, s.id, f.values[s_ph]);
+            note_comma(ph, samp, s_ph, s.id, f.values[s_ph]);
             if (ph.kind == Measurement::Kind::value && (ph.value < 0 || ph.value > 14))
                 throw DataError(ph_where + ": pH " + io::Layer::text(ph.value) +
                                 " is outside 0-14; fix the value (or map the right field with "
@@ -353,7 +361,7 @@ ClassifyResult classify(const ClassifyInputs& in, const ClassifyOptions& opt, Pr
         for (const auto& [el, idx] : elements) {
             const Measurement m =
                 parse_measurement(f.values[idx], where + ", field " + samp.fields[idx].name);
-            note_comma(m, idx, s.id, f.values[idx]);
+            note_comma(m, samp, idx, s.id, f.values[idx]);
             if (m.kind == Measurement::Kind::missing) continue;
             Concentration c{el, m.value, false};
             if (m.kind == Measurement::Kind::below_dl) {
@@ -366,10 +374,7 @@ ClassifyResult classify(const ClassifyInputs& in, const ClassifyOptions& opt, Pr
         if (s.conc.empty()) log_warning(where + ": no element value; the sample is not used");
         s.result = evaluate_soil(std_soil, s.conc, s.ph, s.landuse);
     }
-    for (const auto& [field, c] : commas)
-        log_warning(samp.where() + ", field " + samp.fields[field].name + ": " +
-                    std::to_string(c.first) + " values use a decimal comma (first " + c.second +
-                    "); read with the comma as the decimal point");
+    warn_commas(samp);
     progress(0.2, "soil samples");
     int conflicts = 0;
     for (const auto& s : samples)
@@ -418,6 +423,7 @@ ClassifyResult classify(const ClassifyInputs& in, const ClassifyOptions& opt, Pr
                 if (!limit) continue;
                 const Measurement m =
                     parse_measurement(f.values[idx], where + ", field " + cl.fields[idx].name);
+                note_comma(m, cl, idx, c.id, f.values[idx]);
                 if (m.kind == Measurement::Kind::missing) continue;
                 CropElement e;
                 e.element = el;
@@ -440,6 +446,7 @@ ClassifyResult classify(const ClassifyInputs& in, const ClassifyOptions& opt, Pr
             }
             crops.push_back(std::move(c));
         }
+        warn_commas(cl);
     }
     progress(0.3, "crop samples");
 

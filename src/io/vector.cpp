@@ -434,9 +434,13 @@ void VectorReader::Impl::resolve_crs() {
                                opt(input.role, "assume-crs") + " if they are something else");
         }
     }
+    const std::string why = raw_strings       ? " (no .prj file?)"
+                            : driver == "CSV" ? " (a CSV file carries none, and these "
+                                                "coordinates are not longitude/latitude)"
+                                              : "";
     if (crs.empty() && kind_of(layer->GetGeomType()) != GeometryKind::none)
-        throw DataError(what() + ", layer " + layer_name +
-                        ": has no CRS (no .prj file?); give the CRS the data was made in with " +
+        throw DataError(what() + ", layer " + layer_name + ": has no CRS" + why +
+                        "; give the CRS the data was made in with " +
                         opt(input.role, "assume-crs") +
                         " (e.g. EPSG:4545 for CGCS2000 GK CM 108E, "
                         "EPSG:4490 for CGCS2000 degrees)");

@@ -917,6 +917,44 @@ TEST_CASE("corpus M: sample layers", "[corpus][classify]") {
     }
 }
 
+TEST_CASE("corpus M: crop samples", "[corpus][classify]") {
+    static const analysis::FoodStandard food =
+        analysis::load_food_standard(analysis::standards_dir() / "gb2762.toml", "2017");
+    const io::Layer farm = mem_farm();
+    const io::Layer samp = mem_layer("samples", io::GeometryKind::point, {"sample_id", "ph", "cd"},
+                                     {{pt(50, 50), {s("S1"), V(6.0), V(0.2)}}});
+    auto run = [&](const V& crop, const V& cd) {
+        const io::Layer crops =
+            mem_layer("crops", io::GeometryKind::point, {"sample_id", "crop", "cd"},
+                      {{pt(40, 40), {s("C1"), crop, cd}}});
+        analysis::ClassifyInputs in;
+        in.farmland = &farm;
+        in.samples = &samp;
+        in.crops = &crops;
+        in.soil = &standards().soil;
+        in.food = &food;
+        in.rules = &standards().rules;
+        return analysis::classify(in, {});
+    };
+    SECTION("M32 rice Cd '0,3' (decimal comma): read as 0.3, with a warning") {
+        Warnings w;
+        const auto r = run(s("水稻"), s("0,3"));
+        int col = -1;
+        for (std::size_t i = 0; i < r.crops.columns.size(); ++i)
+            if (r.crops.columns[i].name == "cd_limit_ratio") col = static_cast<int>(i);
+        REQUIRE(col >= 0);
+        CHECK(*io::Layer::number(r.crops.rows.at(0).at(col)) == Approx(1.5)); // 0.3 / 0.2
+        CHECK(w.has("crops.gpkg, layer crops, field cd: 1 values use a decimal comma"));
+    }
+    SECTION("M33 rice Cd negative") {
+        expect_error<DataError>([&] { run(s("rice"), V(-0.1)); },
+                                {"crops.gpkg", "sample C1", "field cd", "negative"});
+    }
+    SECTION("M34 crop name not in GB 2762") {
+        expect_error<DataError>([&] { run(s("香蕉"), V(0.1)); }, {"sample C1", "'香蕉'"});
+    }
+}
+
 // =========================================================================================
 // DEMs
 // =========================================================================================
