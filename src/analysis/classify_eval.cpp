@@ -18,6 +18,29 @@ namespace soilrisk::analysis {
 
 namespace {
 
+/// Full-width digits, point, comma and minus (typed with a Chinese input method) as ASCII.
+std::string ascii_digits(const std::string& s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+        if (i + 2 < s.size() && b(i) == 0xEF && b(i + 1) == 0xBC) {
+            const unsigned c = b(i + 2);
+            if (c >= 0x90 && c <= 0x99) { // ０-９
+                out += static_cast<char>('0' + (c - 0x90));
+                i += 2;
+                continue;
+            }
+            if (c == 0x8E || c == 0x8C || c == 0x8D) { // ． ， －
+                out += c == 0x8E ? '.' : c == 0x8C ? ',' : '-';
+                i += 2;
+                continue;
+            }
+        }
+        out += s[i];
+    }
+    return out;
+}
+
 std::string trim(const std::string& s) {
     const auto b = s.find_first_not_of(" \t\r\n");
     const auto e = s.find_last_not_of(" \t\r\n");
@@ -75,7 +98,7 @@ Measurement parse_measurement(const io::Value& v, const std::string& where, bool
             throw DataError(where + ": " + io::Layer::text(v) +
                             " is not a finite number; fix the value (mg/kg) in the sheet");
     } else {
-        std::string s = trim(std::get<std::string>(v));
+        std::string s = trim(ascii_digits(std::get<std::string>(v)));
         if (s.empty()) return m;
         std::string low = s;
         for (char& c : low)

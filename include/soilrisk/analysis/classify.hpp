@@ -55,7 +55,8 @@ struct Measurement {
     bool decimal_comma = false; ///< the cell was text with a decimal comma ("0,35")
 };
 
-/// Parses a cell: numbers, text numbers with a decimal comma ("0,35", flagged in
+/// Parses a cell: numbers, text numbers (full-width digits "０．３５" too) with a
+/// decimal point or a decimal comma ("0,35", flagged in
 /// decimal_comma so that the caller can warn); below detection as "ND", "N.D.", "未检出",
 /// "<DL", "<0.01", "＜0.01", "0.01L" (the L suffix of Chinese lab reports); empty, null
 /// or NaN as missing. Throws DataError "<where>: ..." for other text (including "—",

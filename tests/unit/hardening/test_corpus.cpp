@@ -555,6 +555,22 @@ TEST_CASE("corpus F: coordinates that contradict their CRS", "[corpus][io][crs]"
     // (108.6 E, 24.4 N) and its GK CM 108E coordinates.
     const std::string lonlat = "POLYGON((108.6 24.4,108.601 24.4,108.601 24.401,108.6 24.4))";
     const std::string latlon = "POLYGON((24.4 108.6,24.4 108.601,24.401 108.601,24.4 108.6))";
+    SECTION("F48 --farmland-assume-crs that is not a CRS") {
+        FixtureLayer l = farmland(0);
+        test::write_layers(gpkg, "GPKG", {l});
+        auto in = input(gpkg);
+        in.assume_crs = "CGCS2000 108";
+        expect_error<UsageError>(
+            [&] { io::read_vector(in); },
+            {"--farmland-assume-crs", "'CGCS2000 108' is not a known CRS", "EPSG:4545"});
+    }
+    SECTION("F49 --farmland-override-crs with an unknown EPSG code") {
+        test::write_layers(gpkg, "GPKG", {farmland()});
+        auto in = input(gpkg);
+        in.override_crs = "EPSG:999999";
+        expect_error<UsageError>([&] { io::read_vector(in); },
+                                 {"--farmland-override-crs", "'EPSG:999999' is not a known CRS"});
+    }
     SECTION("F32 lat/lon swapped in EPSG:4326") {
         write(latlon, 4326);
         expect_error<DataError>([&] { io::read_vector(input(gpkg)); },
@@ -659,6 +675,16 @@ TEST_CASE("corpus F: categories", "[corpus][categories]") {
             farm_with({std::string("1"), std::string(" "), std::string("3")}, FixtureField::string);
         expect_error<DataError>([&] { analysis::near_analysis(f, src, {}); },
                                 {"feature 2, field category: has no category (empty)"});
+    }
+    SECTION("F50 points given as farmland (near)") {
+        FixtureLayer l = mines();
+        l.name = "farmland";
+        l.fields.push_back({"category", FixtureField::integer});
+        l.features[0].attrs.push_back(1LL);
+        test::write_layers(gpkg, "GPKG", {l});
+        io::Layer f = io::read_vector(input(gpkg));
+        expect_error<DataError>([&] { analysis::near_analysis(f, src, {}); },
+                                {"cat.gpkg", "farmland must be polygons", "point"});
     }
     SECTION("F45 category field missing (near)") {
         FixtureLayer l = farmland();
@@ -824,6 +850,14 @@ TEST_CASE("corpus M: pH cells", "[corpus][classify]") {
         o.default_ph = 20;
         expect_error<UsageError>([&] { classify_one(V(), V(0.2), o); },
                                  {"--default-ph must be between 0 and 14"});
+    }
+}
+
+TEST_CASE("corpus M: full-width digits", "[corpus][classify]") {
+    SECTION("M35 pH '６．０' and Cd '０．５' typed with a Chinese input method") {
+        auto [cd, cls] = cd_of(classify_one(s("６．０"), s("０．５")));
+        CHECK(cd == Approx(0.5));
+        CHECK(cls == 2); // paddy, 5.5 < pH <= 6.5: Cd screening 0.4
     }
 }
 
@@ -1278,5 +1312,28 @@ TEST_CASE("corpus P: project runs with missing paths and unknown keys", "[corpus
                     "rings='500m,1km,ten km'\n");
             },
             {"rings", "ten km"});
+    }
+    SECTION("P28 a DEM step without the raster key") {
+        expect_error<UsageError>(
+            [&] { run("[[steps]]\ntype='downstream'\nfarmland='f'\nsources='m'\n"); },
+            {"p.toml", "no raster 'dem' in [rasters] (declared: none)"});
+    }
+    SECTION("P29 a DEM step on a DEM without any valid cell") {
+        DemSpec d;
+        d.nodata = -9999;
+        d.z.assign(16, -9999);
+        write_dem(dir.file("dem.tif"), d);
+        expect_error<DataError>(
+            [&] {
+                run("[rasters.dem]\npath='dem.tif'\n[[steps]]\ntype='downstream'\n"
+                    "farmland='f'\nsources='m'\n");
+            },
+            {"dem.tif", "no valid elevation"});
+    }
+    SECTION("P30 output folder is an existing file") {
+        test::write_layers(dir.file("f.gpkg"), "GPKG", {farmland()});
+        test::spit(out, "a file");
+        expect_error<IoError>([&] { run("[layers.farmland]\npath='f.gpkg'\n" + step); },
+                              {"cannot create the output folder", "out"});
     }
 }
