@@ -375,6 +375,17 @@ ClassifyResult classify(const ClassifyInputs& in, const ClassifyOptions& opt, Pr
         s.result = evaluate_soil(std_soil, s.conc, s.ph, s.landuse);
     }
     warn_commas(samp);
+    if (s_id >= 0) {
+        std::map<std::string, int> seen;
+        std::string first;
+        int repeated = 0;
+        for (const auto& smp : samples)
+            if (++seen[smp.id] == 2 && repeated++ == 0) first = smp.id;
+        if (repeated > 0)
+            log_warning(samp.where() + ", field " + samp.fields[s_id].name + ": " +
+                        std::to_string(repeated) + " sample ids occur more than once (first '" +
+                        first + "'); the tables cannot tell those samples apart, fix the ids");
+    }
     progress(0.2, "soil samples");
     int conflicts = 0;
     for (const auto& s : samples)

@@ -935,6 +935,15 @@ TEST_CASE("corpus M: sample layers", "[corpus][classify]") {
         CHECK(l.features.size() == 2);
         CHECK(w.has("1 id values occur more than once"));
     }
+    SECTION("M36 duplicate sample ids in classify: a warning naming the id") {
+        io::Layer samp = mem_layer(
+            "samples", io::GeometryKind::point, {"sample_id", "ph", "cd"},
+            {{pt(50, 50), {s("S1"), V(6.0), V(0.2)}}, {pt(60, 60), {s("S1"), V(6.0), V(0.3)}}});
+        in.samples = &samp;
+        Warnings w;
+        CHECK(analysis::classify(in, {}).parcel_results[0].soil_class == 1);
+        CHECK(w.has("field sample_id: 1 sample ids occur more than once (first 'S1')"));
+    }
     SECTION("M31 CSV sheet with '<0.01', 'ND', '0,35' read through OGR") {
         TempDir dir;
         const auto csv = dir.file("s.csv");
