@@ -3,6 +3,7 @@
 #include <map>
 #include <tbb/parallel_for.h>
 
+#include "analysis/polygon_check.hpp"
 #include "soilrisk/analysis/categories.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/units.hpp"
@@ -41,7 +42,8 @@ io::Table area_summary(const io::Layer& layer, const AreaSummaryOptions& options
                        Progress progress) {
     if (layer.kind != io::GeometryKind::polygon)
         throw DataError(layer.where() + ": an area summary needs polygons, the layer has " +
-                        io::to_string(layer.kind) + " geometries");
+                        io::to_string(layer.kind) + " geometries" +
+                        detail::first_non_polygon(layer));
     std::vector<int> idx;
     for (const auto& role : options.by)
         idx.push_back(layer.role_index(role, true));

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <tbb/parallel_for.h>
 
+#include "analysis/polygon_check.hpp"
 #include "soilrisk/analysis/categories.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
@@ -156,7 +157,7 @@ ClassifyResult classify(const ClassifyInputs& in, const ClassifyOptions& opt, Pr
 
     if (farm.kind != io::GeometryKind::polygon)
         throw DataError(farm.where() + ": farmland must be polygons, the layer has " +
-                        io::to_string(farm.kind) + " geometries");
+                        io::to_string(farm.kind) + " geometries" + detail::first_non_polygon(farm));
     if (samp.kind != io::GeometryKind::point)
         throw DataError(samp.where() + ": soil samples must be points, the layer has " +
                         io::to_string(samp.kind) + " geometries");

@@ -9,6 +9,7 @@
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
+#include "analysis/polygon_check.hpp"
 #include "soilrisk/analysis/categories.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
@@ -149,7 +150,8 @@ NearResult near_analysis(const io::Layer& farmland, const io::Layer& sources,
     const auto ctx = geos::ctx();
     if (farmland.kind != io::GeometryKind::polygon)
         throw DataError(farmland.where() + ": farmland must be polygons, the layer has " +
-                        io::to_string(farmland.kind) + " geometries; check --farmland-layer");
+                        io::to_string(farmland.kind) + " geometries" +
+                        detail::first_non_polygon(farmland) + "; check --farmland-layer");
     if (farmland.crs.empty() || !farmland.crs.is_projected())
         throw DataError(farmland.where() + ": rings need a metric (projected) CRS, got " +
                         (farmland.crs.empty() ? std::string("none") : farmland.crs.label()) +

@@ -408,8 +408,9 @@ TEST_CASE("corpus F: layers and fields", "[corpus][io]") {
         CHECK(lay.kind == io::GeometryKind::mixed);
         test::write_layers(gpkg, "GPKG", {mines()});
         io::Layer src = io::read_vector(input(gpkg, "sources"));
-        expect_error<DataError>([&] { analysis::near_analysis(lay, src, {}); },
-                                {"mixed.geojson", "polygons", "mixed"});
+        expect_error<DataError>(
+            [&] { analysis::near_analysis(lay, src, {}); },
+            {"mixed.geojson", "polygons", "mixed geometries (feature 1 is a point)"});
     }
     SECTION("F24 duplicate parcel ids: a warning with the count") {
         FixtureLayer l = farmland();
@@ -459,7 +460,8 @@ TEST_CASE("corpus F: geometry defects", "[corpus][io][geometry]") {
         io::Layer lay = io::read_vector(input(dir.file("gc.geojson")));
         CHECK(lay.kind == io::GeometryKind::mixed);
         expect_error<DataError>([&] { analysis::area_summary(lay, {}); },
-                                {"gc.geojson", "an area summary needs polygons", "mixed"});
+                                {"gc.geojson", "an area summary needs polygons",
+                                 "(feature 1 is a geometry collection)"});
     }
     SECTION("F26 self-intersecting ring with a loop, policy error") {
         auto in = with({bowtie});
@@ -683,8 +685,9 @@ TEST_CASE("corpus F: categories", "[corpus][categories]") {
         l.features[0].attrs.push_back(1LL);
         test::write_layers(gpkg, "GPKG", {l});
         io::Layer f = io::read_vector(input(gpkg));
-        expect_error<DataError>([&] { analysis::near_analysis(f, src, {}); },
-                                {"cat.gpkg", "farmland must be polygons", "point"});
+        expect_error<DataError>(
+            [&] { analysis::near_analysis(f, src, {}); },
+            {"cat.gpkg", "farmland must be polygons", "point geometries (feature 1 is a point)"});
     }
     SECTION("F45 category field missing (near)") {
         FixtureLayer l = farmland();
