@@ -3,6 +3,7 @@
 #include <map>
 #include <tbb/parallel_for.h>
 
+#include "analysis/polygon_check.hpp"
 #include "soilrisk/analysis/categories.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/units.hpp"
@@ -41,7 +42,8 @@ io::Table area_summary(const io::Layer& layer, const AreaSummaryOptions& options
                        Progress progress) {
     if (layer.kind != io::GeometryKind::polygon)
         throw DataError(layer.where() + ": an area summary needs polygons, the layer has " +
-                        io::to_string(layer.kind) + " geometries");
+                        io::to_string(layer.kind) + " geometries" +
+                        detail::first_non_polygon(layer));
     std::vector<int> idx;
     for (const auto& role : options.by)
         idx.push_back(layer.role_index(role, true));
@@ -68,11 +70,7 @@ io::Table area_summary(const io::Layer& layer, const AreaSummaryOptions& options
             io::Value v = f.values[idx[k]];
             if (static_cast<int>(k) == cat_pos) {
                 auto c = parse_category(v);
-                if (!c)
-                    throw DataError(
-                        layer.where(f.fid) + ": category '" + io::Layer::text(v) +
-                        "' is not 1, 2 or 3 (优先保护类, 安全利用类, 严格管控类); fix "
-                        "the value or map the right field with --farmland-field category=NAME");
+                if (!c) throw DataError(category_problem(layer, f, idx[k]));
                 v = static_cast<std::int64_t>(*c);
             }
             key.values.push_back(std::move(v));

@@ -38,4 +38,20 @@ std::string category_name(int code, io::Lang lang) {
     }
 }
 
+std::string category_problem(const io::Layer& layer, const io::Feature& feature, int field) {
+    const io::Value& v = feature.values[field];
+    const std::string where = layer.where(feature.fid) + ", field " + layer.fields[field].name;
+    const std::string opt =
+        layer.role.empty() || layer.role == "input" ? "--" : "--" + layer.role + "-";
+    const std::string fix = "; fix the value, filter the layer (" + opt +
+                            "where) or map the right field with " + opt + "field category=NAME";
+    const std::string text = io::Layer::text(v);
+    if (std::holds_alternative<std::monostate>(v) ||
+        text.find_first_not_of(" \t") == std::string::npos)
+        return where + ": has no category (empty); categories are 1, 2 or 3 (优先保护类, " +
+               "安全利用类, 严格管控类)" + fix;
+    return where + ": category '" + text +
+           "' is not 1, 2 or 3 (优先保护类, 安全利用类, 严格管控类)" + fix;
+}
+
 } // namespace soilrisk::analysis

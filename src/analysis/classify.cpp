@@ -12,6 +12,7 @@
 #include <sstream>
 #include <tbb/parallel_for.h>
 
+#include "analysis/polygon_check.hpp"
 #include "soilrisk/analysis/categories.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
@@ -156,7 +157,7 @@ ClassifyResult classify(const ClassifyInputs& in, const ClassifyOptions& opt, Pr
 
     if (farm.kind != io::GeometryKind::polygon)
         throw DataError(farm.where() + ": farmland must be polygons, the layer has " +
-                        io::to_string(farm.kind) + " geometries");
+                        io::to_string(farm.kind) + " geometries" + detail::first_non_polygon(farm));
     if (samp.kind != io::GeometryKind::point)
         throw DataError(samp.where() + ": soil samples must be points, the layer has " +
                         io::to_string(samp.kind) + " geometries");
@@ -203,6 +204,7 @@ ClassifyResult classify(const ClassifyInputs& in, const ClassifyOptions& opt, Pr
         }
     }
     std::vector<ParcelResult> parcels(np);
+    std::size_t no_category = 0;
     std::vector<std::vector<std::string>> groups(np);
     std::vector<geos::PreparedPtr> prepared(np);
     std::vector<BoxEntry> boxes;
@@ -213,11 +215,10 @@ ClassifyResult classify(const ClassifyInputs& in, const ClassifyOptions& opt, Pr
         p.parcel_id = f_id >= 0 ? io::Layer::text(f.values[f_id]) : std::to_string(f.fid);
         if (f_cat >= 0) {
             const auto c = parse_category(f.values[f_cat]);
-            if (!c && !std::holds_alternative<std::monostate>(f.values[f_cat]))
-                throw DataError(farm.where(f.fid) + ": category '" +
-                                io::Layer::text(f.values[f_cat]) +
-                                "' is not 1, 2 or 3 (优先保护类, 安全利用类, 严格管控类); fix it "
-                                "or map the right field with --farmland-field category=NAME");
+            if (!c && !std::holds_alternative<std::monostate>(f.values[f_cat]) &&
+                !io::Layer::text(f.values[f_cat]).empty())
+                throw DataError(category_problem(farm, f, f_cat));
+            if (!c) ++no_category;
             p.current = c.value_or(0);
         }
         if (f_dlbm >= 0) {
@@ -241,6 +242,13 @@ ClassifyResult classify(const ClassifyInputs& in, const ClassifyOptions& opt, Pr
         boxes.emplace_back(envelope(f.geom.get()), static_cast<int>(i));
     }
     const BoxTree parcel_tree(boxes);
+    if (f_cat < 0)
+        log_warning(farm.where() + ": no category field; every parcel counts as new (map it "
+                                   "with --farmland-field category=NAME)");
+    else if (no_category > 0)
+        log_warning(farm.where() + ", field " + farm.fields[f_cat].name + ": " +
+                    std::to_string(no_category) + " of " + std::to_string(np) +
+                    " parcels have no category; their proposed category is marked new");
     if (f_dlbm < 0)
         log_warning(farm.where() + ": no dlbm field; land use comes from the samples "
                                    "(map it with --farmland-field dlbm=NAME)");
@@ -275,6 +283,22 @@ ClassifyResult classify(const ClassifyInputs& in, const ClassifyOptions& opt, Pr
         throw DataError(samp.where() +
                         ": no pH field; map it with --samples-field ph=NAME (GB 15618 values "
                         "depend on pH) or give --default-ph");
+    // Decimal commas ("0,35") are read, and reported once per field.
+    // (layer, field) -> count, first example
+    std::map<std::pair<const io::Layer*, int>, std::pair<int, std::string>> commas;
+    auto note_comma = [&](const Measurement& m, const io::Layer& layer, int field,
+                          const std::string& id, const io::Value& v) {
+        if (!m.decimal_comma) return;
+        auto& c = commas[{&layer, field}];
+        if (c.first++ == 0) c.second = "'" + io::Layer::text(v) + "' in sample " + id;
+    };
+    auto warn_commas = [&](const io::Layer& layer) {
+        for (const auto& [key, c] : commas)
+            if (key.first == &layer)
+                log_warning(layer.where() + ", field " + layer.fields[key.second].name + ": " +
+                            std::to_string(c.first) + " values use a decimal comma (first " +
+                            c.second + "); read with the comma as the decimal point");
+    };
     std::vector<SoilSample> samples(samp.features.size());
     for (std::size_t k = 0; k < samp.features.size(); ++k) {
         const io::Feature& f = samp.features[k];
@@ -286,12 +310,16 @@ ClassifyResult classify(const ClassifyInputs& in, const ClassifyOptions& opt, Pr
         const std::string where = sample_label(samp, f.fid, s.id);
         // pH
         Measurement ph;
-        if (s_ph >= 0)
-            ph = parse_measurement(f.values[s_ph], where + ", field " + samp.fields[s_ph].name);
+        if (s_ph >= 0) {
+            const std::string ph_where = where + ", field " + samp.fields[s_ph].name;
+            ph = parse_measurement(f.values[s_ph], ph_where, true);
+            note_comma(ph, samp, s_ph, s.id, f.values[s_ph]);
+            if (ph.kind == Measurement::Kind::value && (ph.value < 0 || ph.value > 14))
+                throw DataError(ph_where + ": pH " + io::Layer::text(ph.value) +
+                                " is outside 0-14; fix the value (or map the right field with "
+                                "--samples-field ph=NAME)");
+        }
         if (ph.kind == Measurement::Kind::value) {
-            if (ph.value > 14)
-                throw DataError(where + ": pH " + io::Layer::text(ph.value) +
-                                " is outside 0-14; fix the value");
             s.ph = ph.value;
         } else if (opt.default_ph) {
             s.ph = *opt.default_ph;
@@ -334,6 +362,7 @@ ClassifyResult classify(const ClassifyInputs& in, const ClassifyOptions& opt, Pr
         for (const auto& [el, idx] : elements) {
             const Measurement m =
                 parse_measurement(f.values[idx], where + ", field " + samp.fields[idx].name);
+            note_comma(m, samp, idx, s.id, f.values[idx]);
             if (m.kind == Measurement::Kind::missing) continue;
             Concentration c{el, m.value, false};
             if (m.kind == Measurement::Kind::below_dl) {
@@ -345,6 +374,18 @@ ClassifyResult classify(const ClassifyInputs& in, const ClassifyOptions& opt, Pr
         }
         if (s.conc.empty()) log_warning(where + ": no element value; the sample is not used");
         s.result = evaluate_soil(std_soil, s.conc, s.ph, s.landuse);
+    }
+    warn_commas(samp);
+    if (s_id >= 0) {
+        std::map<std::string, int> seen;
+        std::string first;
+        int repeated = 0;
+        for (const auto& smp : samples)
+            if (++seen[smp.id] == 2 && repeated++ == 0) first = smp.id;
+        if (repeated > 0)
+            log_warning(samp.where() + ", field " + samp.fields[s_id].name + ": " +
+                        std::to_string(repeated) + " sample ids occur more than once (first '" +
+                        first + "'); the tables cannot tell those samples apart, fix the ids");
     }
     progress(0.2, "soil samples");
     int conflicts = 0;
@@ -394,6 +435,7 @@ ClassifyResult classify(const ClassifyInputs& in, const ClassifyOptions& opt, Pr
                 if (!limit) continue;
                 const Measurement m =
                     parse_measurement(f.values[idx], where + ", field " + cl.fields[idx].name);
+                note_comma(m, cl, idx, c.id, f.values[idx]);
                 if (m.kind == Measurement::Kind::missing) continue;
                 CropElement e;
                 e.element = el;
@@ -416,6 +458,7 @@ ClassifyResult classify(const ClassifyInputs& in, const ClassifyOptions& opt, Pr
             }
             crops.push_back(std::move(c));
         }
+        warn_commas(cl);
     }
     progress(0.3, "crop samples");
 

@@ -18,27 +18,65 @@ namespace soilrisk::analysis {
 
 namespace {
 
+/// Full-width digits, point, comma and minus (typed with a Chinese input method) as ASCII.
+std::string ascii_digits(const std::string& s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+        if (i + 2 < s.size() && b(i) == 0xEF && b(i + 1) == 0xBC) {
+            const unsigned c = b(i + 2);
+            if (c >= 0x90 && c <= 0x99) { // ０-９
+                out += static_cast<char>('0' + (c - 0x90));
+                i += 2;
+                continue;
+            }
+            if (c == 0x8E || c == 0x8C || c == 0x8D) { // ． ， －
+                out += c == 0x8E ? '.' : c == 0x8C ? ',' : '-';
+                i += 2;
+                continue;
+            }
+        }
+        out += s[i];
+    }
+    return out;
+}
+
 std::string trim(const std::string& s) {
     const auto b = s.find_first_not_of(" \t\r\n");
     const auto e = s.find_last_not_of(" \t\r\n");
     return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
 }
 
-/// Strict number: the whole text, with '.' or ',' as the decimal separator. "1,200" is
-/// ambiguous (decimal comma or thousands separator) and is not read.
-std::optional<double> strict_number(std::string s) {
+/// Strict number: the whole text, plain decimal notation (optional sign, digits, one
+/// '.' or ',' as the decimal separator, optional exponent). Hexadecimal, "inf" and "nan"
+/// are not numbers here. "1,200" is ambiguous (decimal comma or thousands separator) and
+/// is not read. `comma` is set when a decimal comma was read.
+std::optional<double> strict_number(std::string s, bool* comma = nullptr) {
     s = trim(s);
     if (s.empty()) return std::nullopt;
+    for (char c : s)
+        if (!std::isdigit(static_cast<unsigned char>(c)) && c != '.' && c != ',' && c != '-' &&
+            c != '+' && c != 'e' && c != 'E')
+            return std::nullopt;
     if (s.find('.') == std::string::npos && std::count(s.begin(), s.end(), ',') == 1) {
-        const auto comma = s.find(',');
-        const std::string whole = s.substr(0, comma);
-        if (s.size() - comma - 1 == 3 && whole != "0" && whole != "-0") return std::nullopt;
+        const auto comma_at = s.find(',');
+        const std::string whole = s.substr(0, comma_at);
+        if (s.size() - comma_at - 1 == 3 && whole != "0" && whole != "-0") return std::nullopt;
         std::replace(s.begin(), s.end(), ',', '.');
+        if (comma) *comma = true;
     }
     char* end = nullptr;
     const double d = std::strtod(s.c_str(), &end);
     if (end == s.c_str() || *end != '\0' || !std::isfinite(d)) return std::nullopt;
     return d;
+}
+
+/// "1,200": a comma followed by exactly three digits, which may be a thousands separator.
+bool ambiguous_comma(const std::string& s) {
+    if (s.find('.') != std::string::npos || std::count(s.begin(), s.end(), ',') != 1) return false;
+    const auto comma = s.find(',');
+    return s.size() - comma - 1 == 3 && strict_number(s.substr(0, comma)) &&
+           strict_number(s.substr(comma + 1));
 }
 
 bool starts_with(const std::string& s, const std::string& p) {
@@ -49,14 +87,18 @@ bool starts_with(const std::string& s, const std::string& p) {
 
 // --- Measurements --------------------------------------------------------------------
 
-Measurement parse_measurement(const io::Value& v, const std::string& where) {
+Measurement parse_measurement(const io::Value& v, const std::string& where, bool allow_negative) {
     Measurement m;
     std::optional<double> num;
     if (std::holds_alternative<std::monostate>(v)) return m;
     if (std::holds_alternative<double>(v) || std::holds_alternative<std::int64_t>(v)) {
         num = io::Layer::number(v);
+        if (std::holds_alternative<double>(v) && std::isnan(std::get<double>(v))) return m;
+        if (num && !std::isfinite(*num))
+            throw DataError(where + ": " + io::Layer::text(v) +
+                            " is not a finite number; fix the value (mg/kg) in the sheet");
     } else {
-        std::string s = trim(std::get<std::string>(v));
+        std::string s = trim(ascii_digits(std::get<std::string>(v)));
         if (s.empty()) return m;
         std::string low = s;
         for (char& c : low)
@@ -84,13 +126,19 @@ Measurement parse_measurement(const io::Value& v, const std::string& where) {
             m.value = *dl;
             return m;
         }
-        num = strict_number(s);
+        num = strict_number(s, &m.decimal_comma);
+        if (!num && ambiguous_comma(s))
+            throw DataError(where + ": '" + s +
+                            "' is ambiguous (decimal comma or thousands separator); write it "
+                            "with a decimal point, e.g. " +
+                            s.substr(0, s.find(',')) + "." + s.substr(s.find(',') + 1) + " or " +
+                            s.substr(0, s.find(',')) + s.substr(s.find(',') + 1));
         if (!num)
             throw DataError(where + ": '" + s +
                             "' is not a number, ND or <DL; fix the value (mg/kg) in the sheet");
     }
-    if (!num || !std::isfinite(*num)) return m;
-    if (*num < 0)
+    if (!num) return m;
+    if (*num < 0 && !allow_negative)
         throw DataError(where + ": negative value " + io::Layer::text(v) +
                         "; concentrations cannot be negative (fix the sheet; use ND or <DL "
                         "for below detection)");

@@ -369,9 +369,7 @@ DownstreamResult downstream_analysis(const FlowGrids& grids, const io::Layer& fa
             if (!(piece.area_m2 > 0)) continue;
             const auto cat = parse_category(farmland.features[p].values[cat_field]);
             if (!cat || *cat < 1 || *cat > 3)
-                throw DataError(farmland.where(farmland.features[p].fid) + ": category '" +
-                                io::Layer::text(farmland.features[p].values[cat_field]) +
-                                "' is not 1, 2 or 3; fix the field or filter the layer");
+                throw DataError(category_problem(farmland, farmland.features[p], cat_field));
             piece.category = *cat;
             // First contact: the affected cells whose interior meets the piece.
             const auto [ca, cb, ra, rb] = cells_of(spatial::envelope(pg));

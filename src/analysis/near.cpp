@@ -9,6 +9,7 @@
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
+#include "analysis/polygon_check.hpp"
 #include "soilrisk/analysis/categories.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
@@ -149,7 +150,8 @@ NearResult near_analysis(const io::Layer& farmland, const io::Layer& sources,
     const auto ctx = geos::ctx();
     if (farmland.kind != io::GeometryKind::polygon)
         throw DataError(farmland.where() + ": farmland must be polygons, the layer has " +
-                        io::to_string(farmland.kind) + " geometries; check --farmland-layer");
+                        io::to_string(farmland.kind) + " geometries" +
+                        detail::first_non_polygon(farmland) + "; check --farmland-layer");
     if (farmland.crs.empty() || !farmland.crs.is_projected())
         throw DataError(farmland.where() + ": rings need a metric (projected) CRS, got " +
                         (farmland.crs.empty() ? std::string("none") : farmland.crs.label()) +
@@ -271,11 +273,7 @@ NearResult near_analysis(const io::Layer& farmland, const io::Layer& sources,
         if (!reached[p]) continue;
         const auto& f = farmland.features[p];
         const auto c = parse_category(f.values[cat_field]);
-        if (!c)
-            throw DataError(farmland.where(f.fid) + ": category '" +
-                            io::Layer::text(f.values[cat_field]) +
-                            "' is not 1, 2 or 3 (优先保护类, 安全利用类, 严格管控类); fix the "
-                            "value or map the right field with --farmland-field category=NAME");
+        if (!c) throw DataError(category_problem(farmland, f, cat_field));
         res.parcel_category[p] = *c;
     }
     const AreaCalculator calc(farmland.crs, options.area);

@@ -1,5 +1,6 @@
 #include "soilrisk/core/crs.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ogr_spatialref.h>
@@ -235,6 +236,14 @@ std::string check_crs_plausible(const Extent& e, const Crs& crs) {
     }
     if (!crs.is_projected()) return "";
     const double unit = crs.linear_unit_m();
+    // No projected coordinate on Earth is 100 000 km from its origin: broken data, or
+    // another unit (e.g. millimetres or centimetres).
+    const double far = 1e8 / (unit > 0 ? unit : 1.0);
+    if (std::max({std::abs(e.min_x), std::abs(e.max_x), std::abs(e.min_y), std::abs(e.max_y)}) >
+        far)
+        return "coordinates (" + range + ") are far beyond the range of the CRS " + crs.label() +
+               " (more than 100000 km from its origin); fix the broken features or give the "
+               "real CRS with --override-crs";
     if (looks_lonlat && unit > 0.9 && (e.max_x - e.min_x) < 360.0 && (e.max_y - e.min_y) < 180.0 &&
         std::abs(e.max_x) <= 180.0 && std::abs(e.max_y) <= 90.0)
         return "coordinates (" + range +

@@ -45,16 +45,16 @@ ConditionReport condition_to_folder(const std::string& dem_path, const std::stri
     if (!o.overwrite)
         for (const auto& p : {filled_p, d8_p, acc_p, streams_p})
             if (fs::exists(p)) throw OutputExistsError(p + ": output exists");
-    std::error_code ec;
-    fs::create_directories(d, ec);
-    if (ec) throw IoError(dir + ": cannot create the folder (" + ec.message() + ")");
-
     ConditionReport rep;
     const CacheCap cache_cap(GIntBig(16) << 20);
     auto t = Clock::now();
+    // The DEM is checked before the folder is made: a bad DEM leaves nothing behind.
     Dem dem = load_dem(dem_path, 1, progress.part(0.0, 0.1));
     rep.cells = dem.geometry.size();
     rep.seconds_read = since(t);
+    std::error_code ec;
+    fs::create_directories(d, ec);
+    if (ec) throw IoError(dir + ": cannot create the folder (" + ec.message() + ")");
 
     t = Clock::now();
     auto d8 = fill_and_direct(dem, o.nodata_as, progress.part(0.1, 0.6), &rep.flood);

@@ -4,13 +4,13 @@
 #include <mutex>
 #include <random>
 
+#include "io/gdal_util.hpp"
 #include "soilrisk/core/error.hpp"
 
 namespace soilrisk::hydro {
 
 void gdal_init() {
-    static std::once_flag once;
-    std::call_once(once, [] { GDALAllRegister(); });
+    io::gdal_init(); // drivers, and GDAL messages to the debug log
 }
 
 DatasetPtr open_raster(const std::string& path, int threads) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <gdal_priv.h>
 #include <geodesic.h>
 #include <memory>
@@ -152,6 +153,11 @@ Dem load_dem(const std::string& path, int band_no, Progress progress) {
     const int strip = std::max(by, 1) * std::max(1, 256 / std::max(by, 1));
     const float ndf = static_cast<float>(nd);
     const bool nd_nan = has_nodata && std::isnan(nd);
+    // Below the deepest point on Earth (about -10994 m): undeclared voids such as -32768
+    // or -9999, never elevations.
+    constexpr float kImpossible = -11000.0f;
+    std::size_t valid = 0, infinite = 0, impossible = 0;
+    float lowest = 0;
     for (int r0 = 0; r0 < h; r0 += strip) {
         const int n = std::min(strip, h - r0);
         float* out = dem.z.data() + std::size_t(r0) * w;
@@ -163,8 +169,41 @@ Dem load_dem(const std::string& path, int band_no, Progress progress) {
             for (std::size_t i = 0; i < m; ++i)
                 if (out[i] == ndf) out[i] = NAN;
         }
+        for (std::size_t i = 0; i < m; ++i) {
+            if (std::isinf(out[i])) {
+                out[i] = NAN;
+                ++infinite;
+            } else if (out[i] < kImpossible) {
+                lowest = std::min(lowest, out[i]);
+                out[i] = NAN;
+                ++impossible;
+            } else if (!std::isnan(out[i])) {
+                ++valid;
+            }
+        }
         progress(double(r0 + n) / h, "reading DEM");
     }
+    char low[32];
+    std::snprintf(low, sizeof low, "%g", static_cast<double>(lowest));
+    if (valid == 0 && impossible > 0)
+        throw DataError(path + ": has no valid elevation (every cell is nodata or below -11000 " +
+                        "m, lowest " + low + "); declare the nodata value, e.g. gdal_edit.py " +
+                        "-a_nodata " + low + " " + path);
+    if (valid == 0)
+        throw DataError(path + ": has no valid elevation (every cell is nodata" +
+                        (has_nodata ? " (" + std::to_string(nd) + ")" : std::string()) +
+                        " or NaN); check the file, its band and its nodata value (gdalinfo "
+                        "-stats)");
+    if (infinite > 0)
+        log_warning(path + ": " + std::to_string(infinite) +
+                    " cells have infinite elevations; they are treated as nodata (set a "
+                    "nodata value or fix them to silence this)");
+    if (impossible > 0)
+        log_warning(path + ": " + std::to_string(impossible) +
+                    " cells are below -11000 m (lowest " + low +
+                    "), deeper than any place on Earth: undeclared voids, treated as nodata "
+                    "(declare the nodata value, e.g. gdal_edit.py -a_nodata " +
+                    low + " " + path + ")");
     return dem;
 }
 

@@ -5,12 +5,25 @@
 #include <mutex>
 #include <vector>
 
+#include "soilrisk/core/log.hpp"
+
 namespace soilrisk::io {
+
+namespace {
+
+/// GDAL messages outside a CplErrorCapture: to the debug log (--verbose), never printed.
+void CPL_STDCALL to_debug_log(CPLErr level, CPLErrorNum, const char* msg) {
+    if (level == CE_Debug || !msg) return;
+    log_debug(std::string("GDAL: ") + msg);
+}
+
+} // namespace
 
 void gdal_init() {
     static std::once_flag once;
     std::call_once(once, [] {
         GDALAllRegister();
+        CPLSetErrorHandler(to_debug_log);
         // Errors go through CplErrorCapture or are silenced; the library never prints.
         CPLSetConfigOption("CPL_LOG", nullptr);
         CPLSetConfigOption("OGR_GEOJSON_MAX_OBJ_SIZE", "0");
@@ -29,7 +42,10 @@ CplErrorCapture::~CplErrorCapture() {
 void CPL_STDCALL CplErrorCapture::handler(CPLErr level, CPLErrorNum, const char* msg) {
     if (level == CE_Debug) return;
     auto* self = static_cast<CplErrorCapture*>(CPLGetErrorHandlerUserData());
-    if (self && msg) self->last_ = msg;
+    if (self && msg) {
+        self->last_ = msg;
+        if (level >= CE_Failure && self->failure_.empty()) self->failure_ = msg;
+    }
 }
 
 geos::GeomPtr make_valid_keep(const GEOSGeom_t* g, GeometryKind kind) {

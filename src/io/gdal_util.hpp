@@ -30,10 +30,13 @@ class CplErrorCapture {
     CplErrorCapture& operator=(const CplErrorCapture&) = delete;
     /// The last error (failure or warning) message, "" if none.
     std::string message() const { return last_; }
+    /// The first failure (CE_Failure or worse) message, "" if none.
+    const std::string& failure() const { return failure_; }
 
   private:
     static void CPL_STDCALL handler(CPLErr, CPLErrorNum, const char* msg);
     std::string last_;
+    std::string failure_;
 };
 
 /// Repairs an invalid geometry with GEOS MakeValid (structure method) and keeps only the

@@ -362,6 +362,7 @@ void VectorReader::Impl::resolve_encoding() {
     }
     bool invalid = invalid_name;
     if (!invalid && !string_fields.empty()) {
+        CplErrorCapture read_errors;
         layer->SetIgnoredFields(std::vector<const char*>{"OGR_GEOMETRY", nullptr}.data());
         layer->ResetReading();
         for (auto& f : *layer) {
@@ -375,6 +376,11 @@ void VectorReader::Impl::resolve_encoding() {
         }
         layer->SetIgnoredFields(nullptr);
         layer->ResetReading();
+        if (!read_errors.failure().empty())
+            throw DataError(what() + ", layer " + layer_name + ": the file cannot be read (" +
+                            read_errors.failure() +
+                            "); it looks truncated or damaged, export the layer again (for a "
+                            "shapefile: the .shp, .shx and .dbf together)");
     }
     if (!invalid) {
         if (!declared && raw_strings) encoding_source = "UTF-8 check (text is valid UTF-8)";
@@ -412,8 +418,17 @@ void VectorReader::Impl::resolve_crs() {
     } else if (driver == "CSV" || kind_of(layer->GetGeomType()) == GeometryKind::none) {
         // CSV points with lon/lat columns: degrees from a GPS or a web map.
         OGREnvelope env;
-        if (layer->GetExtent(&env, TRUE) == OGRERR_NONE && env.MinX >= -180 && env.MaxX <= 180 &&
-            env.MinY >= -90 && env.MaxY <= 90) {
+        const bool has_extent = layer->GetExtent(&env, TRUE) == OGRERR_NONE;
+        if (has_extent && env.MinX >= 3.0 && env.MaxX <= 54.0 && env.MinY >= 73.0 &&
+            env.MaxY <= 136.0)
+            throw DataError(what() + ": the coordinate columns look swapped (x " +
+                            std::to_string(env.MinX) + ".." + std::to_string(env.MaxX) +
+                            " are latitudes, y " + std::to_string(env.MinY) + ".." +
+                            std::to_string(env.MaxY) +
+                            " longitudes in China); name them the right way round with " +
+                            opt(input.role, "x") + " and " + opt(input.role, "y"));
+        if (has_extent && env.MinX >= -180 && env.MaxX <= 180 && env.MinY >= -90 &&
+            env.MaxY <= 90) {
             crs = Crs::from_epsg(4326);
             warnings.push_back(what() +
                                ": no CRS given; the coordinates are degrees, read as "
@@ -421,9 +436,13 @@ void VectorReader::Impl::resolve_crs() {
                                opt(input.role, "assume-crs") + " if they are something else");
         }
     }
+    const std::string why = raw_strings       ? " (no .prj file?)"
+                            : driver == "CSV" ? " (a CSV file carries none, and these "
+                                                "coordinates are not longitude/latitude)"
+                                              : "";
     if (crs.empty() && kind_of(layer->GetGeomType()) != GeometryKind::none)
-        throw DataError(what() + ", layer " + layer_name +
-                        ": has no CRS (no .prj file?); give the CRS the data was made in with " +
+        throw DataError(what() + ", layer " + layer_name + ": has no CRS" + why +
+                        "; give the CRS the data was made in with " +
                         opt(input.role, "assume-crs") +
                         " (e.g. EPSG:4545 for CGCS2000 GK CM 108E, "
                         "EPSG:4490 for CGCS2000 degrees)");
@@ -435,8 +454,14 @@ void VectorReader::Impl::check_plausible() {
     if (layer->GetExtent(&env, TRUE) != OGRERR_NONE) return;
     const Extent e{env.MinX, env.MinY, env.MaxX, env.MaxY};
     // Raw coordinates are in the file's own CRS; an override applies to them too.
-    const std::string problem = check_crs_plausible(e, crs);
-    if (!problem.empty()) throw DataError(what() + ", layer " + layer_name + ": " + problem);
+    std::string problem = check_crs_plausible(e, crs);
+    if (problem.empty()) return;
+    // Name the option of this input role (--farmland-override-crs, …).
+    const std::string generic = "--override-crs", specific = opt(input.role, "override-crs");
+    for (auto at = problem.find(generic); at != std::string::npos;
+         at = problem.find(generic, at + specific.size()))
+        problem.replace(at, generic.size(), specific);
+    throw DataError(what() + ", layer " + layer_name + ": " + problem);
 }
 
 VectorReader::VectorReader(VectorInput input) : impl_(std::make_unique<Impl>()) {
@@ -446,7 +471,15 @@ VectorReader::VectorReader(VectorInput input) : impl_(std::make_unique<Impl>()) 
     impl_->pick_layer();
     if (!impl_->input.where.empty()) {
         CplErrorCapture capture;
-        if (impl_->layer->SetAttributeFilter(impl_->input.where.c_str()) != OGRERR_NONE)
+        bool ok = impl_->layer->SetAttributeFilter(impl_->input.where.c_str()) == OGRERR_NONE;
+        if (ok) {
+            // Some drivers (GeoPackage, PostGIS) check the filter only when reading.
+            impl_->layer->ResetReading();
+            std::unique_ptr<OGRFeature> first(impl_->layer->GetNextFeature());
+            impl_->layer->ResetReading();
+            ok = capture.failure().empty();
+        }
+        if (!ok)
             throw UsageError(impl_->what() + ": the filter '" + impl_->input.where +
                              "' is not valid OGR SQL (" + capture.message() + ")");
     }
@@ -613,6 +646,11 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
                     char* reason = GEOSisValidReason_r(ctx, geom.get());
                     pf.why = reason ? reason : "invalid";
                     GEOSFree_r(ctx, reason);
+                    // NaN or infinite coordinates cannot be repaired into anything true.
+                    if (pf.why.rfind("Invalid Coordinate", 0) == 0 &&
+                        im.input.invalid != InvalidPolicy::skip)
+                        throw DataError(where + ": coordinates are not finite numbers (" + pf.why +
+                                        "); fix or delete the feature, or use --invalid=skip");
                     if (im.input.invalid == InvalidPolicy::error)
                         throw DataError(where + ": invalid geometry (" + pf.why +
                                         "); repair it, or use --invalid=fix or --invalid=skip");
@@ -708,10 +746,28 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
         if (batch.size() >= 8192) flush();
     };
 
+    // A truncated or damaged file makes OGR report a failure and then return features
+    // without geometry or attributes, or stop early: never a silent partial read.
+    CplErrorCapture read_errors;
+    std::int64_t last_fid = -1;
+    auto check_read = [&](std::int64_t fid) {
+        if (read_errors.failure().empty()) return;
+        throw DataError(out.where() +
+                        (fid >= 0        ? ", feature " + std::to_string(fid)
+                         : last_fid >= 0 ? ", after feature " + std::to_string(last_fid)
+                                         : std::string()) +
+                        ": the file cannot be read (" + read_errors.failure() +
+                        "); it looks truncated or damaged, export the layer again (for a "
+                        "shapefile: the .shp, .shx and .dbf together)");
+    };
     if (im.input.spatial_filter.empty()) {
         im.layer->ResetReading();
-        for (auto& f : *im.layer)
+        for (auto& f : *im.layer) {
+            check_read(f->GetFID());
             fetch(f.get());
+            last_fid = f->GetFID();
+        }
+        check_read(-1);
     } else {
         // Several rectangles: one pass each, features met twice kept once, then back in
         // feature-id order (the order of an unfiltered read).
@@ -736,8 +792,12 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
             }
             im.layer->SetSpatialFilterRect(r.min_x, r.min_y, r.max_x, r.max_y);
             im.layer->ResetReading();
-            for (auto& f : *im.layer)
+            for (auto& f : *im.layer) {
+                check_read(f->GetFID());
                 if (seen.insert(f->GetFID()).second) fetch(f.get());
+                last_fid = f->GetFID();
+            }
+            check_read(-1);
         }
         im.layer->SetSpatialFilter(nullptr);
     }
@@ -812,7 +872,9 @@ std::vector<std::string> list_layers(const std::string& path) {
     GdalDatasetPtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
     if (!ds)
         throw IoError("'" + path + "' cannot be opened as a vector layer" +
-                      (capture.message().empty() ? std::string() : " (" + capture.message() + ")"));
+                      (capture.message().empty() ? std::string() : " (" + capture.message() + ")") +
+                      "; check that it is a complete Shapefile, GeoPackage, FileGDB, GeoJSON, "
+                      "CSV or other file GDAL reads (an empty or damaged file is not)");
     std::vector<std::string> out;
     for (int i = 0; i < ds->GetLayerCount(); ++i)
         out.emplace_back(ds->GetLayer(i)->GetName());

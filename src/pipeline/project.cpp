@@ -185,13 +185,28 @@ Project parse_project(const std::string& text, const fs::path& file) {
                 throw UsageError(at(file, item.source()) +
                                  ": each [[steps]] entry must be a table");
             StepSpec spec;
+            const std::string step = "step " + std::to_string(index);
+            for (const char* key : {"type", "name"}) {
+                const toml::node* n = st->get(key);
+                if (n && !n->is_string())
+                    throw UsageError(at(file, n->source()) + ": " + step + ": '" + key +
+                                     "' must be a string, e.g. " + key + " = \"near\"");
+            }
             auto type = (*st)["type"].value<std::string>();
             if (!type)
-                throw UsageError(at(file, item.source()) + ": step " + std::to_string(index) +
-                                 " has no type = \"…\"");
+                throw UsageError(at(file, item.source()) + ": " + step + " has no type = \"…\"");
             spec.type = *type;
-            spec.name = (*st)["name"].value_or(spec.type);
-            if (names.count(spec.name)) spec.name += "_" + std::to_string(index);
+            if (auto name = (*st)["name"].value<std::string>()) {
+                if (names.count(*name))
+                    throw UsageError(at(file, st->get("name")->source()) + ": " + step +
+                                     ": name '" + *name +
+                                     "' is already used by another step; give each step its "
+                                     "own name");
+                spec.name = *name;
+            } else {
+                spec.name = spec.type;
+                if (names.count(spec.name)) spec.name += "_" + std::to_string(index);
+            }
             names.insert(spec.name);
             spec.params =
                 to_params(*st, fname + ", step " + std::to_string(index) + " (" + spec.type + ")",

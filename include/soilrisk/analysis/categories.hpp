@@ -19,4 +19,9 @@ std::optional<int> parse_category(const io::Value& v);
 /// "优先保护类" / "Priority protection" for 1..3; "未分类"/"Unclassified" otherwise.
 std::string category_name(int code, io::Lang lang);
 
+/// The one-line message for a feature whose `field` holds no valid category: names the
+/// file, layer, feature and field, says whether the value is empty or unknown, and what
+/// to do.
+std::string category_problem(const io::Layer& layer, const io::Feature& feature, int field);
+
 } // namespace soilrisk::analysis

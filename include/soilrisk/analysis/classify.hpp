@@ -52,13 +52,19 @@ struct Measurement {
     /// The value (kind value), or the detection limit (kind below_dl; NaN when the cell
     /// only says "ND").
     double value = 0;
+    bool decimal_comma = false; ///< the cell was text with a decimal comma ("0,35")
 };
 
-/// Parses a cell: numbers, text numbers with a decimal comma ("0,35"); below detection
-/// as "ND", "N.D.", "未检出", "<DL", "<0.01", "＜0.01", "0.01L" (the L suffix of Chinese
-/// lab reports); empty or null as missing. Throws DataError "<where>: ..." for other
-/// text and for negative values.
-Measurement parse_measurement(const io::Value& v, const std::string& where);
+/// Parses a cell: numbers, text numbers (full-width digits "０．３５" too) with a
+/// decimal point or a decimal comma ("0,35", flagged in
+/// decimal_comma so that the caller can warn); below detection as "ND", "N.D.", "未检出",
+/// "<DL", "<0.01", "＜0.01", "0.01L" (the L suffix of Chinese lab reports); empty, null
+/// or NaN as missing. Throws DataError "<where>: ..." for other text (including "—",
+/// units, hexadecimal, "inf"), for "1,200" (ambiguous: decimal comma or thousands
+/// separator), for infinite numbers and for negative values.
+/// With `allow_negative` (pH), negative numbers are values; the caller checks the range.
+Measurement parse_measurement(const io::Value& v, const std::string& where,
+                              bool allow_negative = false);
 
 /// What a below-detection value counts as.
 struct NdPolicy {

@@ -105,8 +105,10 @@ inline constexpr std::uint64_t kPeakBytesPerCell = 15;
 /// Loads band `band` of any GDAL raster (GeoTIFF, VRT, …; Byte/Int16/UInt16/Int32/
 /// Float32/Float64; complex types are rejected) with block-row I/O. Elevations are in
 /// the raster's own unit (metres expected). Throws IoError when the file cannot be
-/// opened or read, DataError for a rotated geotransform, a complex type or a missing
-/// band, ResourceError when the DEM's hydrology would not fit in memory_budget().
+/// opened or read, DataError for a rotated geotransform, a complex type, a missing band
+/// or a raster without any valid cell, ResourceError when the DEM's hydrology would not
+/// fit in memory_budget(). Infinite values and values below -11000 m (deeper than any
+/// place on Earth: undeclared voids such as -32768) count as nodata, with a warning.
 Dem load_dem(const std::string& path, int band = 1, Progress progress = {});
 
 /// Reads band 1 of `path` as float at the given cells (NaN for nodata); for elevation
