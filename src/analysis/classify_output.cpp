@@ -9,13 +9,16 @@ namespace fs = std::filesystem;
 
 namespace soilrisk::analysis {
 
-void write_classify_outputs(const ClassifyResult& r, const std::string& gpkg,
-                            const std::string& xlsx, const std::string& csv_dir, io::Lang lang,
-                            bool overwrite) {
+std::vector<std::string> write_classify_outputs(const ClassifyResult& r,
+                                                const std::string& gpkg, const std::string& xlsx,
+                                                const std::string& csv_dir, io::Lang lang,
+                                                bool overwrite, const io::OutputStyles& styles) {
+    std::vector<std::string> sidecars;
     std::vector<const io::Table*> tables = {&r.change_matrix, &r.changed, &r.weak_evidence};
     if (!r.safe_utilisation.columns.empty()) tables.push_back(&r.safe_utilisation);
     if (!gpkg.empty()) {
         io::GpkgWriter w(gpkg, overwrite);
+        w.set_styles(styles);
         w.add_layer("parcels", io::OutputGeometry::multipolygon, r.crs, r.parcels, r.parcel_geoms);
         w.add_layer("samples", io::OutputGeometry::point, r.crs, r.samples, r.sample_geoms);
         if (!r.crops.columns.empty())
@@ -30,6 +33,7 @@ void write_classify_outputs(const ClassifyResult& r, const std::string& gpkg,
             w.add_layer(t->name, io::OutputGeometry::none, r.crs, *t, {});
         w.add_metadata(r.about);
         w.finish();
+        sidecars = w.sidecars();
     }
     if (!xlsx.empty()) {
         std::vector<const io::Table*> sheets = tables;
@@ -49,6 +53,7 @@ void write_classify_outputs(const ClassifyResult& r, const std::string& gpkg,
         for (const io::Table* t : all)
             io::write_csv(*t, (fs::path(csv_dir) / (t->name + ".csv")).string(), overwrite);
     }
+    return sidecars;
 }
 
 } // namespace soilrisk::analysis

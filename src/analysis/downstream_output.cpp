@@ -38,7 +38,8 @@ write_downstream_outputs(const DownstreamResult& res, const io::Layer& farmland,
                          const FlowGrids& grids, const DownstreamOptions& options,
                          const std::string& gpkg, const std::string& table, bool overwrite,
                          const std::vector<std::pair<std::string, std::string>>& about,
-                         const std::vector<const io::Table*>& extra) {
+                         const std::vector<const io::Table*>& extra,
+                         const io::OutputStyles& styles) {
     if (!table.empty() && lower_ext(table) != ".csv" && lower_ext(table) != ".xlsx")
         throw UsageError("--table must end in .csv or .xlsx (got '" + table + "')");
     const auto& g = grids.geometry;
@@ -47,6 +48,7 @@ write_downstream_outputs(const DownstreamResult& res, const io::Layer& farmland,
     const io::Table ranking = downstream_ranking(res);
     std::vector<std::string> written;
     io::GpkgWriter w(gpkg, overwrite);
+    w.set_styles(styles);
 
     io::Table paths;
     paths.name = "flow_paths";
@@ -114,7 +116,11 @@ write_downstream_outputs(const DownstreamResult& res, const io::Layer& farmland,
     w.add_metadata(about);
     w.finish();
     written.push_back(gpkg);
-    if (table.empty()) return written;
+    const std::vector<std::string> sidecars = w.sidecars();
+    if (table.empty()) {
+        written.insert(written.end(), sidecars.begin(), sidecars.end());
+        return written;
+    }
     if (lower_ext(table) == ".csv") {
         io::write_csv(summary, table, overwrite);
         const std::filesystem::path p(table);
@@ -129,6 +135,7 @@ write_downstream_outputs(const DownstreamResult& res, const io::Layer& farmland,
         io::write_xlsx(all, table, options.lang, overwrite, about);
         written.push_back(table);
     }
+    written.insert(written.end(), sidecars.begin(), sidecars.end());
     return written;
 }
 

@@ -30,38 +30,6 @@ std::vector<std::string> table_paths(const NearOutputs& o) {
     return {o.table};
 }
 
-// Pieces coloured by category (QGIS categorized renderer).
-std::string pieces_qml() {
-    auto cat = [](int v, const char* label, int sym) {
-        return "<category render=\"true\" symbol=\"" + std::to_string(sym) + "\" value=\"" +
-               std::to_string(v) + "\" label=\"" + label + "\"/>";
-    };
-    auto symbol = [](int i, const char* rgb) {
-        return std::string("<symbol type=\"fill\" name=\"") + std::to_string(i) +
-               "\" alpha=\"0.8\"><layer class=\"SimpleFill\"><Option type=\"Map\">"
-               "<Option type=\"QString\" name=\"color\" value=\"" +
-               rgb +
-               ",255\"/><Option type=\"QString\" name=\"outline_color\" value=\"60,60,60,255\"/>"
-               "<Option type=\"QString\" name=\"outline_width\" value=\"0.1\"/></Option>"
-               "</layer></symbol>";
-    };
-    return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n<qgis version=\"3.22\">"
-           "<renderer-v2 type=\"categorizedSymbol\" attr=\"category\"><categories>" +
-           cat(1, "1 优先保护类", 0) + cat(2, "2 安全利用类", 1) + cat(3, "3 严格管控类", 2) +
-           "</categories><symbols>" + symbol(0, "56,168,0") + symbol(1, "255,211,0") +
-           symbol(2, "230,0,0") + "</symbols></renderer-v2></qgis>";
-}
-
-std::string rings_qml() {
-    return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n<qgis version=\"3.22\">"
-           "<renderer-v2 type=\"singleSymbol\"><symbols><symbol type=\"fill\" name=\"0\" "
-           "alpha=\"1\"><layer class=\"SimpleFill\"><Option type=\"Map\">"
-           "<Option type=\"QString\" name=\"style\" value=\"no\"/>"
-           "<Option type=\"QString\" name=\"outline_color\" value=\"120,40,140,255\"/>"
-           "<Option type=\"QString\" name=\"outline_width\" value=\"0.4\"/></Option></layer>"
-           "</symbol></symbols></renderer-v2></qgis>";
-}
-
 } // namespace
 
 void check_near_outputs(const NearOutputs& o) {
@@ -78,31 +46,34 @@ void check_near_outputs(const NearOutputs& o) {
 
 std::vector<std::string> write_near_outputs(const NearResult& result, const io::Layer& farmland,
                                             const NearOptions& options, const NearOutputs& o) {
-    std::vector<std::string> written;
+    std::vector<std::string> written, sidecars;
     const io::Table by_source = near_summary(result, farmland, NearView::by_source, options);
     const io::Table nearest = near_summary(result, farmland, NearView::nearest, options);
     const io::Table ranking = near_ranking(result, options);
     {
         io::GpkgWriter w(o.gpkg, o.overwrite);
+        w.set_styles(o.styles);
         std::vector<const geos::Geom*> geoms;
         const AreaCalculator area(farmland.crs, options.area);
         for (NearView v : {NearView::by_source, NearView::nearest}) {
             io::Table t = near_pieces_table(result, farmland, v, options, geoms);
             w.add_layer(t.name, io::OutputGeometry::multipolygon, farmland.crs, t, geoms);
-            w.add_style(t.name, pieces_qml());
         }
         for (NearView v : {NearView::by_source, NearView::nearest}) {
             io::Table t = near_rings_table(result, v, area, geoms);
             w.add_layer(t.name, io::OutputGeometry::multipolygon, farmland.crs, t, geoms);
-            w.add_style(t.name, rings_qml());
         }
         for (const io::Table* t : {&by_source, &nearest, &ranking})
             w.add_layer(t->name, io::OutputGeometry::none, farmland.crs, *t, {});
         w.add_metadata(o.about);
         w.finish();
         written.push_back(o.gpkg);
+        sidecars = w.sidecars();
     }
-    if (o.table.empty()) return written;
+    if (o.table.empty()) {
+        written.insert(written.end(), sidecars.begin(), sidecars.end());
+        return written;
+    }
     const auto paths = table_paths(o);
     if (lower_ext(o.table) == ".csv") {
         io::write_csv(by_source, paths[0], o.overwrite);
@@ -114,6 +85,7 @@ std::vector<std::string> write_near_outputs(const NearResult& result, const io::
         io::write_xlsx({&a, &b, &ranking}, o.table, options.lang, o.overwrite, o.about);
     }
     written.insert(written.end(), paths.begin(), paths.end());
+    written.insert(written.end(), sidecars.begin(), sidecars.end());
     return written;
 }
 

@@ -1489,7 +1489,8 @@ std::vector<SamplingOutput>
 write_sampling_outputs(const SamplingResult& r, SamplingDesign design, const Crs& crs,
                        const std::string& dir, const std::string& name, io::Lang lang,
                        bool overwrite,
-                       const std::vector<std::pair<std::string, std::string>>& extra_about) {
+                       const std::vector<std::pair<std::string, std::string>>& extra_about,
+                       const io::OutputStyles& styles) {
     namespace fs = std::filesystem;
     auto path = [&](const std::string& file) { return (fs::path(dir) / file).string(); };
     std::vector<SamplingOutput> out;
@@ -1500,6 +1501,7 @@ write_sampling_outputs(const SamplingResult& r, SamplingDesign design, const Crs
 
     {
         io::GpkgWriter w(path(name + ".gpkg"), overwrite);
+        w.set_styles(styles);
         if (plan) {
             std::vector<GeomPtr> pts;
             std::vector<const geos::Geom*> g;
@@ -1528,6 +1530,8 @@ write_sampling_outputs(const SamplingResult& r, SamplingDesign design, const Crs
         out.push_back({w.path(), "gpkg",
                        plan ? "sampling plan (points), units with deficit, quality tables"
                             : "units with sampling deficit"});
+        for (const auto& sld : w.sidecars())
+            out.push_back({sld, "style", "SLD style of a layer of " + name + ".gpkg"});
     }
     if (plan) {
         write_gpx(r.points, path(name + ".gpx"), overwrite);

@@ -35,61 +35,6 @@ std::vector<std::string> table_paths(const SitesOutputs& o) {
     return out;
 }
 
-// QGIS styles: <prop k v> symbol layers, which every QGIS 3 reads.
-std::string symbol(int i, const char* type, const std::string& rgb, double alpha = 1.0) {
-    std::string s = std::string("<symbol type=\"") + type + "\" name=\"" + std::to_string(i) +
-                    "\" alpha=\"" + std::to_string(alpha) + "\">";
-    if (std::string(type) == "fill")
-        s += "<layer class=\"SimpleFill\"><prop k=\"color\" v=\"" + rgb +
-             ",255\"/><prop k=\"outline_color\" v=\"50,50,50,255\"/>"
-             "<prop k=\"outline_width\" v=\"0.3\"/><prop k=\"style\" v=\"solid\"/></layer>";
-    else if (std::string(type) == "line")
-        s +=
-            "<layer class=\"SimpleLine\"><prop k=\"line_color\" v=\"" + rgb +
-            ",255\"/><prop k=\"line_width\" v=\"0.4\"/><prop k=\"line_style\" v=\"dash\"/></layer>";
-    else
-        s += "<layer class=\"SimpleMarker\"><prop k=\"name\" v=\"circle\"/><prop k=\"color\" v=\"" +
-             rgb + ",255\"/><prop k=\"size\" v=\"3\"/></layer>";
-    return s + "</symbol>";
-}
-
-struct Category {
-    std::string value, label, rgb;
-};
-
-std::string categorized(const std::string& field, const char* type,
-                        const std::vector<Category>& cats, double alpha) {
-    std::string c, s;
-    for (std::size_t i = 0; i < cats.size(); ++i) {
-        c += "<category render=\"true\" symbol=\"" + std::to_string(i) + "\" value=\"" +
-             cats[i].value + "\" label=\"" + cats[i].label + "\"/>";
-        s += symbol(static_cast<int>(i), type, cats[i].rgb, alpha);
-    }
-    return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n<qgis version=\"3.22\">"
-           "<renderer-v2 type=\"categorizedSymbol\" attr=\"" +
-           field + "\"><categories>" + c + "</categories><symbols>" + s +
-           "</symbols></renderer-v2></qgis>";
-}
-
-std::string severity_qml(double alpha) {
-    return categorized("severity", "fill",
-                       {{"prohibited", "禁止（修复前不得用于一住两公）", "215,25,28"},
-                        {"survey_required", "须先调查", "253,174,97"},
-                        {"none", "无冲突", "171,217,233"}},
-                       alpha);
-}
-
-std::string uses_qml() {
-    return categorized("sensitive", "fill",
-                       {{"1", "一住两公", "230,85,13"}, {"0", "其他用途", "189,189,189"}}, 0.7);
-}
-
-std::string receptors_qml() {
-    return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n<qgis version=\"3.22\">"
-           "<renderer-v2 type=\"singleSymbol\"><symbols>" +
-           symbol(0, "line", "117,107,177") + "</symbols></renderer-v2></qgis>";
-}
-
 geos::GeomPtr segment(double x0, double y0, double x1, double y1) {
     const auto ctx = geos::ctx();
     GEOSCoordSequence* cs = GEOSCoordSeq_create_r(ctx, 2, 2);
@@ -116,7 +61,7 @@ std::vector<std::string> write_sites_outputs(const SitesResult& r, const io::Lay
                                              const io::Layer* receptors,
                                              const SitesOptions& options, const SitesOutputs& o) {
     (void)receptors;
-    std::vector<std::string> written;
+    std::vector<std::string> written, sidecars;
     const io::Table all = sites_table(r);
     const io::Table conflicts = conflicts_table(r);
     const io::Table uses = uses_table(r);
@@ -125,21 +70,19 @@ std::vector<std::string> write_sites_outputs(const SitesResult& r, const io::Lay
     const io::Table open = uncontrolled_table(r);
     {
         io::GpkgWriter w(o.gpkg, o.overwrite);
+        w.set_styles(o.styles);
         std::vector<const geos::Geom*> g;
         for (std::uint32_t i : r.ranking)
             g.push_back(sites.features[r.sites[i].feature].geom.get());
         w.add_layer(all.name, io::OutputGeometry::multipolygon, sites.crs, all, g);
-        w.add_style(all.name, severity_qml(0.6));
         g.clear();
         for (std::uint32_t i : r.ranking)
             if (r.sites[i].severity != Severity::none) g.push_back(r.sites[i].sensitive_geom.get());
         w.add_layer(conflicts.name, io::OutputGeometry::multipolygon, sites.crs, conflicts, g);
-        w.add_style(conflicts.name, severity_qml(0.85));
         g.clear();
         for (const auto& u : r.uses)
             g.push_back(u.geom.get());
         w.add_layer(uses.name, io::OutputGeometry::multipolygon, sites.crs, uses, g);
-        w.add_style(uses.name, uses_qml());
         std::vector<geos::GeomPtr> lines;
         g.clear();
         for (const auto& x : r.receptors) {
@@ -147,14 +90,17 @@ std::vector<std::string> write_sites_outputs(const SitesResult& r, const io::Lay
             g.push_back(lines.back().get());
         }
         w.add_layer(recs.name, io::OutputGeometry::line, sites.crs, recs, g);
-        w.add_style(recs.name, receptors_qml());
         for (const io::Table* t : {&progress, &open})
             w.add_layer(t->name, io::OutputGeometry::none, sites.crs, *t, {});
         w.add_metadata(o.about);
         w.finish();
         written.push_back(o.gpkg);
+        sidecars = w.sidecars();
     }
-    if (o.table.empty()) return written;
+    if (o.table.empty()) {
+        written.insert(written.end(), sidecars.begin(), sidecars.end());
+        return written;
+    }
     const auto paths = table_paths(o);
     const std::vector<const io::Table*> tables = {&conflicts, &all, &uses, &recs, &progress, &open};
     if (lower_ext(o.table) == ".csv") {
@@ -164,6 +110,7 @@ std::vector<std::string> write_sites_outputs(const SitesResult& r, const io::Lay
         io::write_xlsx(tables, o.table, options.lang, o.overwrite, o.about);
     }
     written.insert(written.end(), paths.begin(), paths.end());
+    written.insert(written.end(), sidecars.begin(), sidecars.end());
     return written;
 }
 

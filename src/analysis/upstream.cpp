@@ -213,10 +213,12 @@ std::vector<std::string>
 write_upstream_outputs(const UpstreamResult& res, const io::Layer& targets,
                        const io::Layer& sources, const UpstreamOptions& options,
                        const std::string& gpkg, const std::string& table, bool overwrite,
-                       const std::vector<std::pair<std::string, std::string>>& about) {
+                       const std::vector<std::pair<std::string, std::string>>& about,
+                       const io::OutputStyles& styles) {
     const Crs& crs = targets.crs;
     const io::Table links = upstream_table(res);
     io::GpkgWriter w(gpkg, overwrite);
+    w.set_styles(styles);
     io::Table cat;
     cat.name = "catchments";
     cat.columns = {{"cluster_id", "", "", -1}, {"targets", "", "", 0}, {"area_m2", "", "", 2},
@@ -284,6 +286,7 @@ write_upstream_outputs(const UpstreamResult& res, const io::Layer& targets,
         io::write_table(links, table, options.lang, overwrite);
         written.push_back(table);
     }
+    written.insert(written.end(), w.sidecars().begin(), w.sidecars().end());
     return written;
 }
 

@@ -12,6 +12,7 @@
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
 #include "soilrisk/core/units.hpp"
+#include "soilrisk/render/qgis_style.hpp"
 
 namespace soilrisk::cli {
 
@@ -164,7 +165,11 @@ class ClassifyCommand : public Command {
         in.rules = &rules;
         analysis::ClassifyResult result = analysis::classify(in, o, progress.part(0.4, 0.9));
         result.about.insert(result.about.begin(), {"command_line", global.command_line});
-        analysis::write_classify_outputs(result, out_, table_, csv_dir_, o.lang, overwrite_);
+        for (const auto& s :
+             analysis::write_classify_outputs(result, out_, table_, csv_dir_, o.lang, overwrite_,
+                                              render::output_styles("classify", o.lang,
+                                                                    global.sld)))
+            log_info("wrote " + s);
         progress(1.0, "done");
 
         int changed = 0, up = 0, down = 0, weak = 0;

@@ -14,6 +14,7 @@
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
 #include "soilrisk/core/units.hpp"
+#include "soilrisk/render/qgis_style.hpp"
 
 namespace soilrisk::cli {
 
@@ -115,7 +116,10 @@ class DownstreamCommand : public Command {
             {"method", "Priority-Flood fill + D8; per source D8 trace; affected cells join the "
                        "path laterally within the corridor with HAND <= max height"}};
         const auto written = analysis::write_downstream_outputs(result, farmland, grids, o, out_,
-                                                                table_, overwrite_, about);
+                                                                table_, overwrite_, about, {},
+                                                                render::output_styles(
+                                                                    "downstream", o.lang,
+                                                                    global.sld));
         lap("written");
         progress(1.0, "done");
         analysis::log_ranking(analysis::downstream_ranking(result),

@@ -18,6 +18,7 @@
 #include "soilrisk/hydro/network.hpp"
 #include "soilrisk/hydro/raster_io.hpp"
 #include "soilrisk/hydro/vector_out.hpp"
+#include "soilrisk/render/qgis_style.hpp"
 
 namespace soilrisk::cli {
 
@@ -159,6 +160,7 @@ class HydroCommand : public Command {
 
     int run(const GlobalOptions& global) override {
         const Progress progress = terminal_progress(global);
+        styles_ = render::output_styles("hydro", io::parse_lang(global.lang), global.sld);
         if (cond_->parsed()) return run_condition(progress);
         if (trace_->parsed()) return run_trace(progress);
         if (catch_->parsed()) return run_catchment(progress);
@@ -173,6 +175,7 @@ class HydroCommand : public Command {
         o.stream_area_m2 = parse_area(stream_area_, "--stream-area");
         o.overwrite = overwrite_;
         o.threads = thread_count();
+        o.styles = styles_;
         o.metadata = provenance(
             "condition", "dem=" + dem_ + " nodata_as=" + nodata_as_ + " d8_encoding=" + encoding_ +
                              " stream_area_m2=" + std::to_string(o.stream_area_m2));
@@ -190,6 +193,8 @@ class HydroCommand : public Command {
                       r.flood.flat_cells, r.flood.outlets, r.streams, r.seconds_read,
                       r.seconds_fill, r.seconds_accumulate, r.seconds_write, total);
         log_info(buf);
+        for (const auto& s : r.sidecars)
+            log_info("SLD style written to " + s);
         return 0;
     }
 
@@ -214,7 +219,9 @@ class HydroCommand : public Command {
         vo.overwrite = overwrite_;
         vo.metadata =
             provenance("trace", "from=" + from_ + " max_length_m=" + std::to_string(max_len));
-        write_traces_gpkg(out_, f.g, paths, elev, filled, f.acc.cells, vo);
+        vo.styles = styles_;
+        for (const auto& s : write_traces_gpkg(out_, f.g, paths, elev, filled, f.acc.cells, vo))
+            log_info("SLD style written to " + s);
         std::size_t merged = 0;
         for (const auto& p : paths)
             merged += p.stop == StopReason::merged;
@@ -250,7 +257,9 @@ class HydroCommand : public Command {
         VectorWriteOptions vo;
         vo.overwrite = overwrite_;
         vo.metadata = provenance("catchment", "at=" + from_ + " snap_m=" + std::to_string(snap));
-        write_catchments_gpkg(out_, f.g, cs, vo);
+        vo.styles = styles_;
+        for (const auto& s : write_catchments_gpkg(out_, f.g, cs, vo))
+            log_info("SLD style written to " + s);
         log_info(std::to_string(cs.size()) + " catchments written to " + out_);
         progress(1.0, "done");
         return 0;
@@ -261,6 +270,7 @@ class HydroCommand : public Command {
                                           stream_area_ = "1km2";
     std::string from_, from_layer_, id_field_, max_length_, snap_;
     bool overwrite_ = false;
+    io::OutputStyles styles_;
 };
 
 std::unique_ptr<Command> make() {

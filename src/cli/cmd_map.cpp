@@ -30,7 +30,7 @@ class MapCommand : public Command {
         auto* style = app.add_option("--style", style_, "Style file (TOML)")->type_name("S.toml");
         auto* tmpl = app.add_option("--template", template_,
                                     "Shipped map template: farmland, near, downstream, upstream, "
-                                    "classify, plan-sampling")
+                                    "classify, plan-sampling, sites, hydro")
                          ->type_name("NAME");
         style->excludes(tmpl);
         app.add_option("-i,--input", inputs_,

@@ -11,6 +11,7 @@
 #include "soilrisk/analysis/near.hpp"
 #include "soilrisk/core/log.hpp"
 #include "soilrisk/core/units.hpp"
+#include "soilrisk/render/qgis_style.hpp"
 
 namespace soilrisk::cli {
 
@@ -65,6 +66,7 @@ class NearCommand : public Command {
         outputs.gpkg = out_;
         outputs.table = table_;
         outputs.overwrite = overwrite_;
+        outputs.styles = render::output_styles("near", options_.lang, global.sld);
         analysis::check_near_outputs(outputs);
 
         const Progress progress = terminal_progress(global);

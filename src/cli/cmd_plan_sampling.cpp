@@ -12,6 +12,7 @@
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
 #include "soilrisk/core/units.hpp"
+#include "soilrisk/render/qgis_style.hpp"
 
 namespace soilrisk::cli {
 
@@ -149,7 +150,8 @@ class PlanSamplingCommand : public Command {
         std::filesystem::create_directories(out_);
         const auto outputs = analysis::write_sampling_outputs(
             result, o.design, crs, out_, name_, o.lang, overwrite_,
-            {{"command_line", global.command_line}, {"version", SOILRISK_VERSION}});
+            {{"command_line", global.command_line}, {"version", SOILRISK_VERSION}},
+            render::output_styles("plan-sampling", o.lang, global.sld));
         if (!global.quiet) {
             for (const auto& line : result.summary)
                 std::printf("%s\n", line.c_str());

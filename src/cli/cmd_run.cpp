@@ -29,6 +29,7 @@ class RunCommand : public Command {
         options.overwrite = overwrite_;
         options.lang_given = global.lang_given;
         options.lang = io::parse_lang(global.lang);
+        options.sld = global.sld;
         options.progress = terminal_progress(global);
         options.command_line = global.command_line;
         const std::string manifest = pipeline::run_project(project, options);

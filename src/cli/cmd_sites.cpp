@@ -12,6 +12,7 @@
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
 #include "soilrisk/core/units.hpp"
+#include "soilrisk/render/qgis_style.hpp"
 
 namespace soilrisk::cli {
 
@@ -71,6 +72,7 @@ class SitesCommand : public Command {
         outputs.gpkg = out_;
         outputs.table = table_;
         outputs.overwrite = overwrite_;
+        outputs.styles = render::output_styles("sites", io::parse_lang(global.lang), global.sld);
         analysis::check_sites_outputs(outputs);
 
         const Progress progress = terminal_progress(global);

@@ -13,6 +13,7 @@
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
 #include "soilrisk/core/units.hpp"
+#include "soilrisk/render/qgis_style.hpp"
 
 namespace soilrisk::cli {
 
@@ -73,7 +74,9 @@ class UpstreamCommand : public Command {
             {"sources", sources.source + " (layer " + sources.name + ")"},
             {"cluster_distance_m", io::Layer::text(io::Value(o.cluster_distance_m))}};
         const auto written = analysis::write_upstream_outputs(result, targets, sources, o, out_,
-                                                              table_, overwrite_, about);
+                                                              table_, overwrite_, about,
+                                                              render::output_styles(
+                                                                  "upstream", o.lang, global.sld));
         progress(1.0, "done");
         log_info(std::to_string(result.clusters.size()) + " target clusters, " +
                  std::to_string(result.links.size()) + " upstream (cluster, source) links");

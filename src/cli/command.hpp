@@ -21,6 +21,7 @@ struct GlobalOptions {
     bool lang_given = false;  ///< --lang was given (else a project file's setting holds)
     std::string command_line; ///< the whole command line, for provenance
     int threads = 0;          ///< 0 = all cores
+    bool sld = false;         ///< also write each GeoPackage layer's style as an SLD file
 };
 
 class Command {

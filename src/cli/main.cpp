@@ -67,6 +67,9 @@ int main(int argc, char** argv) {
         app.add_option("--lang", global.lang, "Language of table headers, legends and reports")
             ->check(CLI::IsMember({"zh", "en"}))
             ->capture_default_str();
+    app.add_flag("--sld", global.sld,
+                 "Also write the QGIS style of each GeoPackage layer as SLD next to the "
+                 "file (OUT_<layer>.sld)");
     app.add_option("--threads", global.threads, "Worker threads (0 = all cores)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();

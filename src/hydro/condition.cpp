@@ -115,7 +115,8 @@ ConditionReport condition_to_folder(const std::string& dem_path, const std::stri
         VectorWriteOptions vo;
         vo.overwrite = o.overwrite;
         vo.metadata = o.metadata;
-        write_streams_gpkg(streams_p, dem.geometry, streams, vo);
+        vo.styles = o.styles;
+        rep.sidecars = write_streams_gpkg(streams_p, dem.geometry, streams, vo);
     } catch (...) {
         writing_acc.wait();
         throw;

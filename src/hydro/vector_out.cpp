@@ -23,7 +23,8 @@ using FeaturePtr = std::unique_ptr<OGRFeature, FeatureDeleter>;
 class GpkgOut {
   public:
     GpkgOut(const std::string& path, const VectorWriteOptions& options)
-        : path_(path), pending_(path, options.overwrite) {
+        : path_(path), pending_(path, options.overwrite), overwrite_(options.overwrite),
+          styles_(options.styles) {
         gdal_init();
         GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GPKG");
         if (!drv) throw IoError("GDAL has no GPKG driver");
@@ -40,36 +41,62 @@ class GpkgOut {
             g.crs().empty() ? nullptr : const_cast<OGRSpatialReference*>(g.crs().ogr());
         OGRLayer* l = ds_->CreateLayer(name, srs, type, const_cast<char**>(lco));
         if (!l) fail("cannot create layer");
+        const auto flat = wkbFlatten(type);
+        const io::GeometryKind kind =
+            flat == wkbPoint || flat == wkbMultiPoint             ? io::GeometryKind::point
+            : flat == wkbLineString || flat == wkbMultiLineString ? io::GeometryKind::line
+                                                                  : io::GeometryKind::polygon;
+        layers_.push_back({name, kind, {}});
         return l;
     }
     void field(OGRLayer* l, const char* name, OGRFieldType type) {
         OGRFieldDefn f(name, type);
         if (l->CreateField(&f) != OGRERR_NONE) fail("cannot create field");
+        for (auto& e : layers_)
+            if (e.name == l->GetName()) e.fields.push_back(name);
     }
     void begin() { ds_->StartTransaction(); }
     void add(OGRLayer* l, OGRFeature* f) {
         if (l->CreateFeature(f) != OGRERR_NONE) fail("cannot write a feature");
     }
-    void commit() {
+    /// Commits, styles the layers, closes and renames; returns the SLD sidecars written.
+    std::vector<std::string> commit() {
         if (ds_->CommitTransaction() != OGRERR_NONE) fail("cannot commit");
+        std::vector<std::pair<std::string, io::LayerStyleDocs>> styled;
+        for (const auto& e : layers_)
+            if (auto docs = styles_.style(e.name, e.kind, e.fields)) {
+                io::write_layer_style(*ds_, e.name, *docs, path_);
+                styled.emplace_back(e.name, std::move(*docs));
+            }
         CPLErrorReset();
         ds_.reset();
         if (CPLGetLastErrorType() == CE_Failure) fail("cannot finish writing");
+        if (styles_.sld_sidecars) io::check_sld_sidecars(path_, styled, overwrite_);
         pending_.commit();
+        if (!styles_.sld_sidecars) return {};
+        return io::write_sld_sidecars(path_, styled, overwrite_);
     }
     [[noreturn]] void fail(const char* what) {
         throw IoError(path_ + ": " + what + " (" + std::string(CPLGetLastErrorMsg()) + ")");
     }
 
   private:
+    struct LayerInfo {
+        std::string name;
+        io::GeometryKind kind;
+        std::vector<std::string> fields;
+    };
     std::string path_;
     PendingFile pending_;
+    bool overwrite_;
+    io::OutputStyles styles_;
+    std::vector<LayerInfo> layers_;
     DatasetPtr ds_;
 };
 
 } // namespace
 
-void write_streams_gpkg(const std::string& path, const GridGeometry& g,
+std::vector<std::string> write_streams_gpkg(const std::string& path, const GridGeometry& g,
                         const std::vector<StreamSegment>& streams,
                         const VectorWriteOptions& options) {
     GpkgOut out(path, options);
@@ -100,10 +127,10 @@ void write_streams_gpkg(const std::string& path, const GridGeometry& g,
         f->SetGeometryDirectly(line);
         out.add(l, f.get());
     }
-    out.commit();
+    return out.commit();
 }
 
-void write_traces_gpkg(const std::string& path, const GridGeometry& g,
+std::vector<std::string> write_traces_gpkg(const std::string& path, const GridGeometry& g,
                        const std::vector<TracePath>& paths,
                        const std::vector<std::vector<float>>& elevation,
                        const std::vector<std::vector<float>>& filled,
@@ -161,10 +188,10 @@ void write_traces_gpkg(const std::string& path, const GridGeometry& g,
             out.add(pl, q.get());
         }
     }
-    out.commit();
+    return out.commit();
 }
 
-void write_catchments_gpkg(const std::string& path, const GridGeometry& g,
+std::vector<std::string> write_catchments_gpkg(const std::string& path, const GridGeometry& g,
                            const std::vector<Catchment>& catchments,
                            const VectorWriteOptions& options) {
     GpkgOut out(path, options);
@@ -218,7 +245,7 @@ void write_catchments_gpkg(const std::string& path, const GridGeometry& g,
         f->SetGeometryDirectly(multi);
         out.add(l, f.get());
     }
-    out.commit();
+    return out.commit();
 }
 
 } // namespace soilrisk::hydro

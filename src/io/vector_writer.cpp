@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <cpl_error.h>
 #include <gdal_priv.h>
 #include <geos_c.h>
@@ -139,6 +140,111 @@ OGRGeometryUniquePtr to_ogr(GEOSWKBWriter* writer, const GEOSGeom_t* g, OGRwkbGe
     return geom;
 }
 
+
+/// The layer_styles table with QGIS's schema (QgsOgrProviderMetadata::saveStyle).
+OGRLayer& styles_table(GDALDataset& ds, const std::string& where) {
+    if (OGRLayer* l = ds.GetLayerByName(k_styles_table)) return *l;
+    const char* options[] = {"FID=id", nullptr};
+    OGRLayer* l = ds.CreateLayer(k_styles_table, nullptr, wkbNone, const_cast<char**>(options));
+    if (!l) throw IoError("cannot create layer_styles in '" + where + "'" + gdal_message());
+    auto field = [&](const char* name, OGRFieldType type, int width = 0,
+                     OGRFieldSubType sub = OFSTNone, const char* def = nullptr) {
+        OGRFieldDefn d(name, type);
+        if (width > 0) d.SetWidth(width);
+        d.SetSubType(sub);
+        if (def) d.SetDefault(def);
+        if (l->CreateField(&d) != OGRERR_NONE)
+            throw IoError("cannot create field '" + std::string(name) + "' in layer_styles of '" +
+                          where + "'" + gdal_message());
+    };
+    field("f_table_catalog", OFTString, 256);
+    field("f_table_schema", OFTString, 256);
+    field("f_table_name", OFTString, 256);
+    field("f_geometry_column", OFTString, 256);
+    field("styleName", OFTString, 30);
+    field("styleQML", OFTString);
+    field("styleSLD", OFTString);
+    field("useAsDefault", OFTInteger, 0, OFSTBoolean);
+    field("description", OFTString);
+    field("owner", OFTString, 30);
+    field("ui", OFTString, 30);
+    field("update_time", OFTDateTime, 0, OFSTNone, "CURRENT_TIMESTAMP");
+    return *l;
+}
+
+} // namespace
+
+void write_layer_style(GDALDataset& ds, const std::string& layer_name, const LayerStyleDocs& style,
+                       const std::string& where) {
+    OGRLayer* target = ds.GetLayerByName(layer_name.c_str());
+    if (!target)
+        throw std::logic_error("GeoPackage '" + where + "' has no layer '" + layer_name + "'");
+    const std::string geom_column = target->GetGeometryColumn();
+    OGRLayer& styles = styles_table(ds, where);
+
+    // One default per layer, as QGIS keeps it: the newest style wins.
+    std::string quoted = layer_name;
+    for (std::size_t i = quoted.find('\''); i != std::string::npos; i = quoted.find('\'', i + 2))
+        quoted.insert(i, 1, '\'');
+    const std::string filter = "useAsDefault = 1 AND f_table_name = '" + quoted + "'";
+    styles.SetAttributeFilter(filter.c_str());
+    styles.ResetReading();
+    std::vector<OGRFeatureUniquePtr> old_defaults;
+    while (OGRFeature* f = styles.GetNextFeature())
+        old_defaults.emplace_back(f);
+    styles.SetAttributeFilter(nullptr);
+    for (auto& f : old_defaults) {
+        f->SetField("useAsDefault", 0);
+        if (styles.SetFeature(f.get()) != OGRERR_NONE)
+            throw IoError("cannot update layer_styles in '" + where + "'" + gdal_message());
+    }
+
+    OGRFeatureUniquePtr f(OGRFeature::CreateFeature(styles.GetLayerDefn()));
+    // QGIS looks styles up with f_table_schema = '' (not NULL) and the geometry column.
+    f->SetField("f_table_catalog", "");
+    f->SetField("f_table_schema", "");
+    f->SetField("f_table_name", layer_name.c_str());
+    f->SetField("f_geometry_column", geom_column.c_str());
+    f->SetField("styleName", layer_name.c_str());
+    f->SetField("styleQML", style.qml.c_str());
+    f->SetField("styleSLD", style.sld.c_str());
+    f->SetField("useAsDefault", 1);
+    f->SetField("description", "soilrisk " SOILRISK_VERSION);
+    f->SetField("owner", "");
+    if (styles.CreateFeature(f.get()) != OGRERR_NONE)
+        throw IoError("cannot write a style to layer_styles of '" + where + "'" + gdal_message());
+}
+
+std::string sld_sidecar_path(const std::string& gpkg, const std::string& layer) {
+    const std::filesystem::path p(gpkg);
+    return (p.parent_path() / (p.stem().string() + "_" + layer + ".sld")).string();
+}
+
+void check_sld_sidecars(const std::string& gpkg,
+                        const std::vector<std::pair<std::string, LayerStyleDocs>>& styles,
+                        bool overwrite) {
+    if (overwrite) return;
+    for (const auto& [layer, docs] : styles) {
+        const std::string p = sld_sidecar_path(gpkg, layer);
+        if (std::filesystem::exists(p)) throw OutputExistsError("'" + p + "' exists");
+    }
+}
+
+std::vector<std::string>
+write_sld_sidecars(const std::string& gpkg,
+                   const std::vector<std::pair<std::string, LayerStyleDocs>>& styles,
+                   bool overwrite) {
+    std::vector<std::string> written;
+    for (const auto& [layer, docs] : styles) {
+        if (docs.sld.empty()) continue;
+        written.push_back(sld_sidecar_path(gpkg, layer));
+        write_text_file(docs.sld, written.back(), overwrite);
+    }
+    return written;
+}
+
+namespace {
+
 } // namespace
 
 struct GpkgWriter::Impl {
@@ -146,8 +252,13 @@ struct GpkgWriter::Impl {
     GDALDatasetUniquePtr ds; // declared after `out`: closed before the temporary is removed
     bool finished = false;
     bool failed = false; ///< a write failed midway: the file is incomplete, only discard it
+    bool overwrite = false;
+    OutputStyles styles;
+    std::vector<std::pair<std::string, LayerStyleDocs>> styled; ///< for the SLD sidecars
+    std::vector<std::string> sidecars;
 
-    Impl(std::string path, bool overwrite) : out(std::move(path), overwrite) {}
+    Impl(std::string path, bool overwrite_)
+        : out(std::move(path), overwrite_), overwrite(overwrite_) {}
 
     OGRLayer& layer(const std::string& name) {
         OGRLayer* l = ds->GetLayerByName(name.c_str());
@@ -207,33 +318,6 @@ struct GpkgWriter::Impl {
         return *l;
     }
 
-    /// The layer_styles table with QGIS's schema (QgsOgrProviderMetadata::saveStyle).
-    OGRLayer& styles_table() {
-        if (OGRLayer* l = ds->GetLayerByName(k_styles_table)) return *l;
-        OGRLayer& l = create_layer(k_styles_table, nullptr, wkbNone, {"FID=id"});
-        create_field(l, "f_table_catalog", OFTString, 256);
-        create_field(l, "f_table_schema", OFTString, 256);
-        create_field(l, "f_table_name", OFTString, 256);
-        create_field(l, "f_geometry_column", OFTString, 256);
-        create_field(l, "styleName", OFTString, 30);
-        create_field(l, "styleQML", OFTString);
-        create_field(l, "styleSLD", OFTString);
-        OGRFieldDefn use_as_default("useAsDefault", OFTInteger);
-        use_as_default.SetSubType(OFSTBoolean);
-        if (l.CreateField(&use_as_default) != OGRERR_NONE)
-            throw IoError("cannot create field 'useAsDefault' in '" + out.final_path() + "'" +
-                          gdal_message());
-        create_field(l, "description", OFTString);
-        create_field(l, "owner", OFTString, 30);
-        create_field(l, "ui", OFTString, 30);
-        OGRFieldDefn update_time("update_time", OFTDateTime);
-        update_time.SetDefault("CURRENT_TIMESTAMP");
-        if (l.CreateField(&update_time) != OGRERR_NONE)
-            throw IoError("cannot create field 'update_time' in '" + out.final_path() + "'" +
-                          gdal_message());
-        return l;
-    }
-
     void write_layer(const std::string& name, OutputGeometry type, const Crs& crs,
                      const Table& table, const std::vector<const GEOSGeom_t*>& geometries) {
         const bool spatial = type != OutputGeometry::none;
@@ -269,45 +353,6 @@ struct GpkgWriter::Impl {
         if (ds->CommitTransaction() != OGRERR_NONE)
             throw IoError("cannot write layer '" + name + "' to '" + out.final_path() + "'" +
                           gdal_message());
-    }
-
-    void write_style(OGRLayer& target, const std::string& qml, const std::string& sld) {
-        const std::string layer_name = target.GetName();
-        const std::string geom_column = target.GetGeometryColumn();
-        OGRLayer& styles = styles_table();
-
-        // One default per layer, as QGIS keeps it: the newest style wins.
-        std::string quoted = layer_name;
-        for (std::size_t i = quoted.find('\''); i != std::string::npos;
-             i = quoted.find('\'', i + 2))
-            quoted.insert(i, 1, '\'');
-        const std::string filter = "useAsDefault = 1 AND f_table_name = '" + quoted + "'";
-        styles.SetAttributeFilter(filter.c_str());
-        styles.ResetReading();
-        std::vector<OGRFeatureUniquePtr> old_defaults;
-        while (OGRFeature* f = styles.GetNextFeature())
-            old_defaults.emplace_back(f);
-        styles.SetAttributeFilter(nullptr);
-        for (auto& f : old_defaults) {
-            f->SetField("useAsDefault", 0);
-            if (styles.SetFeature(f.get()) != OGRERR_NONE)
-                throw IoError("cannot update layer_styles in '" + out.final_path() + "'" +
-                              gdal_message());
-        }
-
-        OGRFeatureUniquePtr f(OGRFeature::CreateFeature(styles.GetLayerDefn()));
-        // QGIS looks styles up with f_table_schema = '' (not NULL) and the geometry column.
-        f->SetField("f_table_catalog", "");
-        f->SetField("f_table_schema", "");
-        f->SetField("f_table_name", layer_name.c_str());
-        f->SetField("f_geometry_column", geom_column.c_str());
-        f->SetField("styleName", layer_name.c_str());
-        f->SetField("styleQML", qml.c_str());
-        f->SetField("styleSLD", sld.c_str());
-        f->SetField("useAsDefault", 1);
-        f->SetField("description", "soilrisk " SOILRISK_VERSION);
-        f->SetField("owner", "");
-        insert(styles, *f);
     }
 
     void write_metadata(const std::vector<std::pair<std::string, std::string>>& about) {
@@ -373,13 +418,35 @@ void GpkgWriter::add_layer(const std::string& name, OutputGeometry type, const C
                                    std::to_string(table.columns.size()) + " columns");
 
     impl_->write([&] { impl_->write_layer(name, type, crs, table, geometries); });
+    if (!spatial || !impl_->styles.styler) return;
+    std::vector<std::string> fields;
+    for (const auto& c : table.columns)
+        fields.push_back(c.name);
+    const GeometryKind kind = type == OutputGeometry::point ? GeometryKind::point
+                              : type == OutputGeometry::line || type == OutputGeometry::multiline
+                                  ? GeometryKind::line
+                                  : GeometryKind::polygon;
+    if (auto docs = impl_->styles.style(name, kind, fields)) add_style(name, docs->qml, docs->sld);
+}
+
+void GpkgWriter::set_styles(OutputStyles styles) {
+    impl_->styles = std::move(styles);
+}
+
+const std::vector<std::string>& GpkgWriter::sidecars() const {
+    return impl_->sidecars;
 }
 
 void GpkgWriter::add_style(const std::string& layer_name, const std::string& qml,
                            const std::string& sld) {
     impl_->require_open("add_style");
-    OGRLayer& target = impl_->layer(layer_name);
-    impl_->write([&] { impl_->write_style(target, qml, sld); });
+    impl_->layer(layer_name);
+    impl_->write([&] { write_layer_style(*impl_->ds, layer_name, {qml, sld}, impl_->out.final_path()); });
+    if (impl_->styles.sld_sidecars && !sld.empty()) {
+        auto& st = impl_->styled;
+        std::erase_if(st, [&](const auto& e) { return e.first == layer_name; });
+        st.emplace_back(layer_name, LayerStyleDocs{qml, sld});
+    }
 }
 
 void GpkgWriter::add_metadata(const std::vector<std::pair<std::string, std::string>>& about) {
@@ -399,7 +466,12 @@ void GpkgWriter::finish() {
             throw IoError("cannot finish GeoPackage '" + impl_->out.final_path() + "'" +
                           gdal_message());
     }
+    const bool sidecars = impl_->styles.sld_sidecars && !impl_->styled.empty();
+    if (sidecars) check_sld_sidecars(impl_->out.final_path(), impl_->styled, impl_->overwrite);
     impl_->out.commit();
+    if (sidecars)
+        impl_->sidecars =
+            write_sld_sidecars(impl_->out.final_path(), impl_->styled, impl_->overwrite);
 }
 
 } // namespace soilrisk::io

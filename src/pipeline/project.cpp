@@ -131,7 +131,8 @@ Project parse_project(const std::string& text, const fs::path& file) {
     }
     if (auto* t = root["project"].as_table()) {
         Params p = to_params(*t, fname + " [project]", file);
-        p.check_keys({"name", "crs", "out", "lang", "description"});
+        p.check_keys({"name", "crs", "out", "lang", "sld", "description"});
+        project.sld = p.bool_or("sld", false);
         project.name = p.string_or("name", file.stem().string());
         project.crs = p.string_or("crs", "");
         project.out_dir = resolve(project.base_dir, p.string_or("out", "out"));

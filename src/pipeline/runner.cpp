@@ -11,6 +11,7 @@
 #include "soilrisk/core/runtime.hpp"
 #include "soilrisk/io/checksum.hpp"
 #include "soilrisk/io/output.hpp"
+#include "soilrisk/render/qgis_style.hpp"
 #include "soilrisk/render/report.hpp"
 
 namespace fs = std::filesystem;
@@ -97,8 +98,17 @@ std::string RunContext::output_path(const std::string& name) const {
     return (fs::path(dir) / name).string();
 }
 
+io::OutputStyles RunContext::styles(const std::string& template_name) const {
+    return render::output_styles(template_name, lang_, options_.sld || project_.sld);
+}
+
 void RunContext::record(const std::string& step, const std::string& path, const std::string& kind,
                         const std::string& description) {
+    if (fs::path(path).extension() == ".sld") {
+        outputs_.push_back({step, path, "style", "SLD style of a GeoPackage layer"});
+        log_info("wrote " + path);
+        return;
+    }
     outputs_.push_back({step, path, kind, description});
     log_info("wrote " + path);
 }

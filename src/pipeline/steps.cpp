@@ -64,6 +64,7 @@ void run_near(RunContext& ctx, const StepSpec& step) {
     const std::string table = p.string_or("table", step.name + ".xlsx");
     outputs.table = table.empty() ? std::string() : ctx.output_path(table);
     outputs.overwrite = ctx.options().overwrite;
+    outputs.styles = ctx.styles("near");
     analysis::check_near_outputs(outputs);
 
     const io::Layer& farmland = ctx.layer(p.string_or("farmland", "farmland"));
@@ -133,7 +134,8 @@ void run_plan_sampling(RunContext& ctx, const StepSpec& step) {
         log_info(step.name + ": " + line);
     const auto outputs = analysis::write_sampling_outputs(
         result, o.design, ctx.working_crs(), ctx.output_path(""), name, ctx.lang(),
-        ctx.options().overwrite, {{"command_line", ctx.options().command_line}});
+        ctx.options().overwrite, {{"command_line", ctx.options().command_line}},
+        ctx.styles("plan-sampling"));
     for (const auto& f : outputs)
         ctx.record(step.name, f.path, f.kind, f.description);
     ctx.results()[step.name + ".deficit"] = result.deficit;
@@ -200,13 +202,15 @@ void run_classify(RunContext& ctx, const StepSpec& step) {
     const std::string xlsx = ctx.output_path(p.string_or("tables", step.name + ".xlsx"));
     const std::string csv_dir =
         p.bool_or("csv", true) ? ctx.output_path(p.string_or("csv_dir", step.name + "-csv")) : "";
-    analysis::write_classify_outputs(result, gpkg, xlsx, csv_dir, ctx.lang(),
-                                     ctx.options().overwrite);
+    const auto sidecars = analysis::write_classify_outputs(
+        result, gpkg, xlsx, csv_dir, ctx.lang(), ctx.options().overwrite, ctx.styles("classify"));
     ctx.record(step.name, gpkg, "geopackage",
                std::string("soil samples, parcels with proposed categories (") +
                    analysis::to_string(o.method) + "), change matrix, safe-utilisation rate");
     ctx.record(step.name, xlsx, "table", "category change matrix, changed parcels, weak evidence");
     if (!csv_dir.empty()) ctx.record(step.name, csv_dir, "tables", "the same tables as CSV");
+    for (const auto& s : sidecars)
+        ctx.record(step.name, s, "style", "");
     ctx.results()[step.name] = result.change_matrix;
     ctx.results()[step.name + ".safe_utilisation"] = result.safe_utilisation;
 }
@@ -321,6 +325,7 @@ void run_sites(RunContext& ctx, const StepSpec& step) {
     const std::string t = p.string_or("table", step.name + ".xlsx");
     outputs.table = t.empty() ? std::string() : ctx.output_path(t);
     outputs.overwrite = ctx.options().overwrite;
+    outputs.styles = ctx.styles("sites");
     analysis::check_sites_outputs(outputs);
 
     const io::Layer& sites = ctx.layer(p.string_or("sites", "sites"));
@@ -386,7 +391,8 @@ void run_downstream(RunContext& ctx, const StepSpec& step) {
         {"corridor_m", io::Layer::text(io::Value(o.corridor_m))},
         {"max_height_m", io::Layer::text(io::Value(o.max_height_m))}};
     const auto written = analysis::write_downstream_outputs(result, farmland, grids, o, gpkg, table,
-                                                            ctx.options().overwrite, about, extra);
+                                                            ctx.options().overwrite, about, extra,
+                                                            ctx.styles("downstream"));
     ctx.record(step.name, written[0], "gpkg",
                "flow paths, affected corridors and farmland downstream of sources");
     for (std::size_t i = 1; i < written.size(); ++i)
@@ -461,7 +467,8 @@ void run_upstream(RunContext& ctx, const StepSpec& step) {
         {"where", where},
         {"cluster_distance_m", io::Layer::text(io::Value(o.cluster_distance_m))}};
     const auto written = analysis::write_upstream_outputs(result, targets, sources, o, gpkg, table,
-                                                          ctx.options().overwrite, about);
+                                                          ctx.options().overwrite, about,
+                                                          ctx.styles("upstream"));
     ctx.record(step.name, written[0], "gpkg", "upstream catchments of target clusters and sources");
     for (std::size_t i = 1; i < written.size(); ++i)
         ctx.record(step.name, written[i], "table", "sources upstream of each cluster");

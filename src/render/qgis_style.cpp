@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
+#include <stdexcept>
 #include <sstream>
 
 #include "soilrisk/core/error.hpp"
@@ -149,7 +151,33 @@ void qml_symbol(std::ostringstream& o, const Symbol& s, io::GeometryKind kind,
         prop(o, "capstyle", "round");
         prop(o, "joinstyle", "round");
         dash_props(o, s);
-        o << "        </layer>\n      </symbol>\n";
+        o << "        </layer>\n";
+        if (s.ticks_m > 0 && s.stroke) {
+            // Chainage ticks: a short bar across the line every ticks_m map units (metres
+            // in the working CRS), from the start of the line.
+            o << "        <layer class=\"MarkerLine\" enabled=\"1\" locked=\"0\" pass=\"0\">\n";
+            prop(o, "placement", "interval");
+            prop(o, "interval", num(s.ticks_m));
+            prop(o, "interval_unit", "MapUnit");
+            prop(o, "offset_along_line", num(s.ticks_m));
+            prop(o, "offset_along_line_unit", "MapUnit");
+            prop(o, "rotate", "1");
+            o << "          <symbol type=\"marker\" name=\"@" << name
+              << "@1\" alpha=\"1\" clip_to_extent=\"1\" force_rhr=\"0\">\n";
+            o << "            <layer class=\"SimpleMarker\" enabled=\"1\" locked=\"0\" "
+                 "pass=\"0\">\n";
+            prop(o, "name", "line");
+            prop(o, "color", rgba(*s.stroke));
+            prop(o, "outline_color", rgba(*s.stroke));
+            prop(o, "outline_style", "solid");
+            prop(o, "outline_width", num(std::max(0.3, s.stroke_width_mm * 0.6)));
+            prop(o, "outline_width_unit", "MM");
+            prop(o, "size", num(std::max(2.0, s.stroke_width_mm * 4)));
+            prop(o, "size_unit", "MM");
+            prop(o, "angle", "0");
+            o << "            </layer>\n          </symbol>\n        </layer>\n";
+        }
+        o << "      </symbol>\n";
         return;
     }
     o << "      <symbol type=\"fill\" name=\"" << name
@@ -202,20 +230,75 @@ int geometry_code(io::GeometryKind k) {
 
 } // namespace
 
-std::string qml_for(const LayerStyle& st, io::GeometryKind kind, io::Lang lang) {
-    std::ostringstream o;
-    o << "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n";
-    o << "<qgis version=\"3.22.0\" styleCategories=\"Symbology|Labeling\" labelsEnabled=\""
-      << (st.label ? 1 : 0) << "\">\n";
+namespace {
+
+/// One rule of a rule-based renderer: label, QGIS filter expression ("" = all), symbol.
+struct Rule {
+    std::string label, expr;
+    const Symbol* symbol;
+};
+
+/// The rules of one pass, first match wins: each rule excludes the earlier ones.
+std::vector<Rule> rules_of(const LayerStyle& st, io::Lang lang) {
+    std::vector<Rule> out;
+    const std::string base = st.filter ? "(" + qgis_expression(*st.filter) + ")" : "";
+    if (st.classes.empty()) {
+        out.push_back({st.title(lang), base, &st.symbol});
+        return out;
+    }
+    std::string earlier;
+    for (const auto& c : st.classes) {
+        std::string expr = base;
+        if (c.filter) append(expr, " AND ", "(" + qgis_expression(*c.filter) + ")");
+        if (!earlier.empty()) append(expr, " AND ", "NOT (" + earlier + ")");
+        if (c.filter) append(earlier, " OR ", "(" + qgis_expression(*c.filter) + ")");
+        out.push_back({c.label(lang), expr, &c.symbol});
+    }
+    return out;
+}
+
+/// Ascending upper bounds when the classes are `classify <= v1`, `classify <= v2`, …
+/// (v ascending), the last one optionally without filter (everything above): a graduated
+/// renderer fits. Empty otherwise.
+std::vector<double> graduated_bounds(const LayerStyle& st) {
+    std::vector<double> bounds;
+    if (st.classes.size() < 2 || st.filter || st.classify.empty()) return {};
+    for (std::size_t i = 0; i < st.classes.size(); ++i) {
+        const auto& f = st.classes[i].filter;
+        if (!f) {
+            if (i + 1 != st.classes.size()) return {};
+            bounds.push_back(std::numeric_limits<double>::infinity());
+            break;
+        }
+        if (f->op() != Filter::Op::le || f->field() != st.classify || !is_number(f->values()[0]))
+            return {};
+        const double v = std::strtod(f->values()[0].c_str(), nullptr);
+        if (!bounds.empty() && !(v > bounds.back())) return {};
+        bounds.push_back(v);
+    }
+    return bounds;
+}
+
+std::string bound(double v) {
+    if (std::isinf(v)) return v > 0 ? "1.79769e+308" : "-1.79769e+308";
+    return num(v);
+}
+
+void renderer(std::ostringstream& o, const std::vector<LayerStyle>& passes, io::GeometryKind kind,
+              io::Lang lang) {
+    const LayerStyle& st = passes.front();
+    const bool single_pass = passes.size() == 1;
     const bool filtered = st.filter.has_value();
-    if (st.classes.empty() && !filtered) {
-        o << "  <renderer-v2 type=\"singleSymbol\" forceraster=\"0\" symbollevels=\"0\" "
-             "enableorderby=\"0\">\n    <symbols>\n";
+    const char* head = " forceraster=\"0\" symbollevels=\"0\" enableorderby=\"0\">\n";
+    if (single_pass && st.classes.empty() && !filtered) {
+        o << "  <renderer-v2 type=\"singleSymbol\"" << head << "    <symbols>\n";
         qml_symbol(o, st.symbol, kind, "0");
         o << "    </symbols>\n  </renderer-v2>\n";
-    } else if (categorized(st) && !filtered) {
-        o << "  <renderer-v2 type=\"categorizedSymbol\" attr=\"" << xml(st.classify)
-          << "\" forceraster=\"0\" symbollevels=\"0\" enableorderby=\"0\">\n    <categories>\n";
+        return;
+    }
+    if (single_pass && categorized(st) && !filtered) {
+        o << "  <renderer-v2 type=\"categorizedSymbol\" attr=\"" << xml(st.classify) << "\""
+          << head << "    <categories>\n";
         for (std::size_t i = 0; i < st.classes.size(); ++i)
             o << "      <category render=\"true\" symbol=\"" << i << "\" value=\""
               << xml(st.classes[i].filter->values()[0]) << "\" label=\""
@@ -224,37 +307,67 @@ std::string qml_for(const LayerStyle& st, io::GeometryKind kind, io::Lang lang) 
         for (std::size_t i = 0; i < st.classes.size(); ++i)
             qml_symbol(o, st.classes[i].symbol, kind, std::to_string(i));
         o << "    </symbols>\n  </renderer-v2>\n";
-    } else {
-        // Rule-based: the layer filter ANDed into every rule; first match wins (else-rules
-        // are not needed: each later rule excludes the earlier ones).
-        o << "  <renderer-v2 type=\"RuleRenderer\" forceraster=\"0\" symbollevels=\"0\" "
-             "enableorderby=\"0\">\n    <rules key=\"root\">\n";
-        const std::string base =
-            filtered ? std::string("(") + qgis_expression(*st.filter) + ")" : "";
-        std::string earlier;
-        const std::size_t n = std::max<std::size_t>(st.classes.size(), 1);
-        for (std::size_t i = 0; i < n; ++i) {
-            std::string expr = base;
-            std::string label = st.title(lang);
-            if (!st.classes.empty()) {
-                const StyleClass& c = st.classes[i];
-                label = c.label(lang);
-                if (c.filter)
-                    append(expr, " AND ", std::string("(") + qgis_expression(*c.filter) + ")");
-                if (!earlier.empty()) append(expr, " AND ", std::string("NOT (") + earlier + ")");
-                if (c.filter)
-                    append(earlier, " OR ", std::string("(") + qgis_expression(*c.filter) + ")");
-            }
-            o << "      <rule key=\"r" << i << "\" symbol=\"" << i << "\" label=\"" << xml(label)
-              << "\"" << (expr.empty() ? "" : " filter=\"" + xml(expr) + "\"") << "/>\n";
-        }
-        o << "    </rules>\n    <symbols>\n";
-        for (std::size_t i = 0; i < n; ++i)
-            qml_symbol(o, st.symbol_of(static_cast<int>(i)), kind, std::to_string(i));
-        o << "    </symbols>\n  </renderer-v2>\n";
+        return;
     }
-    if (st.label) {
-        const LabelStyle& l = *st.label;
+    if (const auto bounds = single_pass ? graduated_bounds(st) : std::vector<double>{};
+        !bounds.empty()) {
+        o << "  <renderer-v2 type=\"graduatedSymbol\" attr=\"" << xml(st.classify)
+          << "\" graduatedMethod=\"GraduatedSize\"" << head << "    <ranges>\n";
+        double lower = -std::numeric_limits<double>::infinity();
+        for (std::size_t i = 0; i < bounds.size(); ++i) {
+            o << "      <range render=\"true\" symbol=\"" << i << "\" lower=\"" << bound(lower)
+              << "\" upper=\"" << bound(bounds[i]) << "\" label=\""
+              << xml(st.classes[i].label(lang)) << "\"/>\n";
+            lower = bounds[i];
+        }
+        o << "    </ranges>\n    <symbols>\n";
+        for (std::size_t i = 0; i < st.classes.size(); ++i)
+            qml_symbol(o, st.classes[i].symbol, kind, std::to_string(i));
+        o << "    </symbols>\n    <mode name=\"manual\"/>\n  </renderer-v2>\n";
+        return;
+    }
+    // Rule-based. One pass: its rules, first match wins. Several passes (a layer the map
+    // draws more than once, e.g. category fill, then change hatching): one group of rules
+    // per pass; QGIS draws every matching rule, so the passes overlay as on the map.
+    o << "  <renderer-v2 type=\"RuleRenderer\"" << head << "    <rules key=\"root\">\n";
+    std::vector<const Symbol*> symbols;
+    for (std::size_t p = 0; p < passes.size(); ++p) {
+        const std::string indent = single_pass ? "      " : "        ";
+        if (!single_pass)
+            o << "      <rule key=\"g" << p << "\" label=\"" << xml(passes[p].title(lang))
+              << "\">\n";
+        for (const Rule& r : rules_of(passes[p], lang)) {
+            o << indent << "<rule key=\"r" << symbols.size() << "\" symbol=\"" << symbols.size()
+              << "\" label=\"" << xml(r.label) << "\""
+              << (r.expr.empty() ? "" : " filter=\"" + xml(r.expr) + "\"") << "/>\n";
+            symbols.push_back(r.symbol);
+        }
+        if (!single_pass) o << "      </rule>\n";
+    }
+    o << "    </rules>\n    <symbols>\n";
+    for (std::size_t i = 0; i < symbols.size(); ++i)
+        qml_symbol(o, *symbols[i], kind, std::to_string(i));
+    o << "    </symbols>\n  </renderer-v2>\n";
+}
+
+const LabelStyle* label_of(const std::vector<LayerStyle>& passes) {
+    for (const auto& p : passes)
+        if (p.label) return &*p.label;
+    return nullptr;
+}
+
+} // namespace
+
+std::string qml_for(const std::vector<LayerStyle>& passes, io::GeometryKind kind, io::Lang lang) {
+    if (passes.empty()) throw std::logic_error("qml_for: no layer style");
+    const LabelStyle* label = label_of(passes);
+    std::ostringstream o;
+    o << "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n";
+    o << "<qgis version=\"3.22.0\" styleCategories=\"Symbology|Labeling\" labelsEnabled=\""
+      << (label ? 1 : 0) << "\">\n";
+    renderer(o, passes, kind, lang);
+    if (label) {
+        const LabelStyle& l = *label;
         o << "  <labeling type=\"simple\">\n    <settings calloutType=\"simple\">\n";
         o << "      <text-style fieldName=\"" << xml(l.field)
           << "\" isExpression=\"0\" fontFamily=\"Noto Sans CJK SC\" fontSize=\"" << num(l.size_pt)
@@ -275,6 +388,10 @@ std::string qml_for(const LayerStyle& st, io::GeometryKind kind, io::Lang lang) 
     o << "  <layerGeometryType>" << geometry_code(kind) << "</layerGeometryType>\n";
     o << "</qgis>\n";
     return o.str();
+}
+
+std::string qml_for(const LayerStyle& st, io::GeometryKind kind, io::Lang lang) {
+    return qml_for(std::vector<LayerStyle>{st}, kind, lang);
 }
 
 namespace {
@@ -392,8 +509,9 @@ void sld_symbolizer(std::ostringstream& o, const Symbol& s, io::GeometryKind kin
 
 } // namespace
 
-std::string sld_for(const LayerStyle& st, io::GeometryKind kind, io::Lang lang,
+std::string sld_for(const std::vector<LayerStyle>& passes, io::GeometryKind kind, io::Lang lang,
                     const std::string& layer_name) {
+    if (passes.empty()) throw std::logic_error("sld_for: no layer style");
     std::ostringstream o;
     o << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
          "<StyledLayerDescriptor version=\"1.1.0\" xmlns=\"http://www.opengis.net/sld\" "
@@ -402,59 +520,86 @@ std::string sld_for(const LayerStyle& st, io::GeometryKind kind, io::Lang lang,
          "xsi:schemaLocation=\"http://www.opengis.net/sld "
          "http://schemas.opengis.net/sld/1.1.0/StyledLayerDescriptor.xsd\">\n";
     o << "  <NamedLayer>\n    <se:Name>" << xml(layer_name) << "</se:Name>\n    <UserStyle>\n"
-      << "      <se:Name>" << xml(layer_name) << "</se:Name>\n      <se:FeatureTypeStyle>\n";
-    const std::size_t n = std::max<std::size_t>(st.classes.size(), 1);
-    for (std::size_t i = 0; i < n; ++i) {
-        const std::string label = st.classes.empty() ? st.title(lang) : st.classes[i].label(lang);
-        o << "        <se:Rule>\n          <se:Name>" << xml(label) << "</se:Name>\n"
-          << "          <se:Description><se:Title>" << xml(label)
-          << "</se:Title></se:Description>\n";
-        const Filter* cf =
-            st.classes.empty() || !st.classes[i].filter ? nullptr : &*st.classes[i].filter;
-        if (st.filter || cf) {
-            o << "          <ogc:Filter xmlns:ogc=\"http://www.opengis.net/ogc\">\n";
-            if (st.filter && cf) o << "            <ogc:And>\n";
-            if (st.filter) sld_filter(o, *st.filter, "            ");
-            if (cf) sld_filter(o, *cf, "            ");
-            if (st.filter && cf) o << "            </ogc:And>\n";
-            o << "          </ogc:Filter>\n";
+      << "      <se:Name>" << xml(layer_name) << "</se:Name>\n";
+    // One FeatureTypeStyle per pass (drawn in order, as on the map). SLD rules all apply,
+    // so each class excludes the earlier ones of its pass (first match wins, as on the map).
+    for (const LayerStyle& st : passes) {
+        o << "      <se:FeatureTypeStyle>\n";
+        const std::size_t n = std::max<std::size_t>(st.classes.size(), 1);
+        std::vector<const Filter*> earlier;
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::string label =
+                st.classes.empty() ? st.title(lang) : st.classes[i].label(lang);
+            o << "        <se:Rule>\n          <se:Name>" << xml(label) << "</se:Name>\n"
+              << "          <se:Description><se:Title>" << xml(label)
+              << "</se:Title></se:Description>\n";
+            const Filter* cf =
+                st.classes.empty() || !st.classes[i].filter ? nullptr : &*st.classes[i].filter;
+            const int terms = (st.filter ? 1 : 0) + (cf ? 1 : 0) + (earlier.empty() ? 0 : 1);
+            if (terms > 0) {
+                o << "          <ogc:Filter xmlns:ogc=\"http://www.opengis.net/ogc\">\n";
+                if (terms > 1) o << "            <ogc:And>\n";
+                if (st.filter) sld_filter(o, *st.filter, "            ");
+                if (cf) sld_filter(o, *cf, "            ");
+                if (!earlier.empty()) {
+                    o << "            <ogc:Not>\n";
+                    if (earlier.size() > 1) o << "            <ogc:Or>\n";
+                    for (const Filter* e : earlier)
+                        sld_filter(o, *e, "            ");
+                    if (earlier.size() > 1) o << "            </ogc:Or>\n";
+                    o << "            </ogc:Not>\n";
+                }
+                if (terms > 1) o << "            </ogc:And>\n";
+                o << "          </ogc:Filter>\n";
+            }
+            if (cf) earlier.push_back(cf);
+            sld_symbolizer(o, st.symbol_of(static_cast<int>(i)), kind);
+            o << "        </se:Rule>\n";
         }
-        sld_symbolizer(o, st.symbol_of(static_cast<int>(i)), kind);
-        o << "        </se:Rule>\n";
+        if (st.label) {
+            o << "        <se:Rule>\n          <se:TextSymbolizer>\n            <se:Label>"
+                 "<ogc:PropertyName>"
+              << xml(st.label->field)
+              << "</ogc:PropertyName></se:Label>\n            <se:Font>"
+                 "<se:SvgParameter name=\"font-family\">Noto Sans CJK SC</se:SvgParameter>"
+                 "<se:SvgParameter name=\"font-size\">"
+              << num(std::round(st.label->size_pt * 1.333))
+              << "</se:SvgParameter></se:Font>\n            <se:Fill><se:SvgParameter "
+                 "name=\"fill\">"
+              << st.label->color.hex()
+              << "</se:SvgParameter></se:Fill>\n          </se:TextSymbolizer>\n        "
+                 "</se:Rule>\n";
+        }
+        o << "      </se:FeatureTypeStyle>\n";
     }
-    if (st.label) {
-        o << "        <se:Rule>\n          <se:TextSymbolizer>\n            <se:Label>"
-             "<ogc:PropertyName>"
-          << xml(st.label->field)
-          << "</ogc:PropertyName></se:Label>\n            <se:Font>"
-             "<se:SvgParameter name=\"font-family\">Noto Sans CJK SC</se:SvgParameter>"
-             "<se:SvgParameter name=\"font-size\">"
-          << num(std::round(st.label->size_pt * 1.333))
-          << "</se:SvgParameter></se:Font>\n            <se:Fill><se:SvgParameter "
-             "name=\"fill\">"
-          << st.label->color.hex()
-          << "</se:SvgParameter></se:Fill>\n          </se:TextSymbolizer>\n        </se:Rule>\n";
-    }
-    o << "      </se:FeatureTypeStyle>\n    </UserStyle>\n  </NamedLayer>\n"
-         "</StyledLayerDescriptor>\n";
+    o << "    </UserStyle>\n  </NamedLayer>\n</StyledLayerDescriptor>\n";
     return o.str();
 }
 
-std::optional<LayerStyle> template_layer_style(const std::string& layer,
-                                               const std::vector<std::string>& fields,
-                                               const std::string& template_hint) {
+std::string sld_for(const LayerStyle& st, io::GeometryKind kind, io::Lang lang,
+                    const std::string& layer_name) {
+    return sld_for(std::vector<LayerStyle>{st}, kind, lang, layer_name);
+}
+
+std::vector<LayerStyle> template_layer_styles(const std::string& layer,
+                                             const std::vector<std::string>& fields,
+                                             const std::string& template_hint) {
     auto lower = [](std::string s) {
         for (auto& c : s)
             c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         return s;
     };
-    auto find_in = [&](const Style& s) -> std::optional<LayerStyle> {
-        for (const auto& ls : s.layers) {
-            if (lower(ls.name) == lower(layer)) return ls;
-            for (const auto& a : ls.aliases)
-                if (lower(a) == lower(layer)) return ls;
-        }
-        return std::nullopt;
+    auto matches = [&](const LayerStyle& ls) {
+        if (lower(ls.name) == lower(layer)) return true;
+        for (const auto& a : ls.aliases)
+            if (lower(a) == lower(layer)) return true;
+        return false;
+    };
+    auto find_in = [&](const Style& s) {
+        std::vector<LayerStyle> out;
+        for (const auto& ls : s.layers)
+            if (matches(ls)) out.push_back(ls);
+        return out;
     };
     std::vector<std::string> order;
     if (!template_hint.empty()) order.push_back(template_hint);
@@ -462,7 +607,7 @@ std::optional<LayerStyle> template_layer_style(const std::string& layer,
         if (n != template_hint) order.push_back(n);
     for (const auto& n : order) {
         try {
-            if (auto ls = find_in(load_template(n))) return ls;
+            if (auto ls = find_in(load_template(n)); !ls.empty()) return ls;
         } catch (const UsageError&) {
             // An unknown hint or a broken user-edited template: try the next.
         }
@@ -472,20 +617,59 @@ std::optional<LayerStyle> template_layer_style(const std::string& layer,
     if (has_category) {
         try {
             for (const auto& ls : load_template("farmland").layers)
-                if (ls.name == "farmland") return ls;
+                if (ls.name == "farmland") return {ls};
         } catch (const UsageError&) {
         }
     }
-    return std::nullopt;
+    return {};
+}
+
+std::optional<LayerStyle> template_layer_style(const std::string& layer,
+                                               const std::vector<std::string>& fields,
+                                               const std::string& template_hint) {
+    auto all = template_layer_styles(layer, fields, template_hint);
+    if (all.empty()) return std::nullopt;
+    return all.front();
+}
+
+LayerStyle fallback_layer_style(const std::string& layer, io::GeometryKind kind) {
+    LayerStyle st;
+    st.name = layer;
+    st.symbol.stroke = Color{0.33, 0.33, 0.33, 1};
+    if (kind == io::GeometryKind::polygon) {
+        st.symbol.fill = Color{0.62, 0.62, 0.62, 0.35};
+        st.symbol.stroke_width_mm = 0.26;
+    } else if (kind == io::GeometryKind::line) {
+        st.symbol.stroke_width_mm = 0.4;
+    } else {
+        st.symbol.fill = Color{0.46, 0.46, 0.46, 1};
+        st.symbol.stroke = Color{1, 1, 1, 1};
+        st.symbol.size_mm = 2.0;
+    }
+    return st;
+}
+
+io::OutputStyles output_styles(const std::string& template_hint, io::Lang lang,
+                               bool sld_sidecars) {
+    io::OutputStyles out;
+    out.sld_sidecars = sld_sidecars;
+    out.styler = [template_hint, lang](const std::string& layer, io::GeometryKind kind,
+                                       const std::vector<std::string>& fields) {
+        std::vector<LayerStyle> passes = template_layer_styles(layer, fields, template_hint);
+        if (passes.empty()) passes.push_back(fallback_layer_style(layer, kind));
+        return std::optional<io::LayerStyleDocs>(
+            io::LayerStyleDocs{qml_for(passes, kind, lang), sld_for(passes, kind, lang, layer)});
+    };
+    return out;
 }
 
 bool add_template_style(io::GpkgWriter& writer, const std::string& layer, io::GeometryKind kind,
                         const std::vector<std::string>& fields, io::Lang lang,
                         const std::string& template_hint, const std::string& sld_sidecar) {
-    const auto st = template_layer_style(layer, fields, template_hint);
-    if (!st) return false;
-    const std::string sld = sld_for(*st, kind, lang, layer);
-    writer.add_style(layer, qml_for(*st, kind, lang), sld);
+    const auto st = template_layer_styles(layer, fields, template_hint);
+    if (st.empty()) return false;
+    const std::string sld = sld_for(st, kind, lang, layer);
+    writer.add_style(layer, qml_for(st, kind, lang), sld);
     if (!sld_sidecar.empty()) {
         io::write_text_file(sld, sld_sidecar, true);
     }

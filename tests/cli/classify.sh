@@ -79,6 +79,12 @@ r=$(q "SELECT cd_screening_ratio FROM samples WHERE sample_id='S1'")
 [ "$(q "SELECT weak_evidence FROM parcels WHERE parcel_id='P4'")" = "1 " ] || fail "P4 weak"
 q "SELECT method FROM parcels WHERE parcel_id='P1'" | grep -q "method=inside" || fail "method"
 
+# QGIS styles: proposed category with the changes hatched over it, samples by class.
+python3 "$3/tests/cli/check_styles.py" out.gpkg parcels=RuleRenderer parcels#5 \
+    samples=categorizedSymbol samples#3 "parcels~建议类别" "parcels~类别变化" \
+    "parcels~&quot;proposed_category&quot; &gt; &quot;current_category&quot;" ||
+    fail "styles of out.gpkg"
+
 # 5. CSV tables: change matrix and safe-utilisation rate.
 head -c3 csv/change_matrix.csv | od -An -tx1 | grep -q "ef bb bf" || fail "CSV without BOM"
 grep -q '^融安县,1,优先保护类,2,安全利用类,1,10000' csv/change_matrix.csv ||
@@ -94,6 +100,8 @@ grep -q '^all,.*,45.00,30.00,3.0000,2.0000,66.67,91.00,no' csv/safe_utilisation.
 run --method nearest --max-distance 150m --out nearest.gpkg 2> err.txt || fail "nearest: $(cat err.txt)"
 run --method voronoi --out voronoi.gpkg 2> err.txt || fail "voronoi: $(cat err.txt)"
 ogrinfo -q voronoi.gpkg | grep -q units || fail "voronoi: no units layer"
+python3 "$3/tests/cli/check_styles.py" voronoi.gpkg units=categorizedSymbol units#3 ||
+    fail "styles of voronoi.gpkg"
 run --method idw --idw-power 2 --idw-radius 2km --idw-neighbours 3 --idw-cell 20m \
     --out idw.gpkg 2> err.txt || fail "idw: $(cat err.txt)"
 ogrinfo -q -ro idw.gpkg -sql "SELECT method FROM parcels" | grep -q "method=idw; power=2.00" ||
@@ -112,6 +120,8 @@ run --crops crops.csv --crops-assume-crs EPSG:4545 --food-edition 2017 --out cro
      sed -n 's/^ *rule_id (String) = //p')" = "S3-crops-mostly-compliant" ] || fail "rule not applied"
 ogrinfo -q -ro crops.gpkg -sql "SELECT change FROM parcels WHERE parcel_id='P3'" | grep -q upgrade ||
     fail "P3 not upgraded"
+python3 "$3/tests/cli/check_styles.py" crops.gpkg crops=categorizedSymbol crops#3 \
+    "parcels~Category change" "crops~Within the limit" || fail "styles of crops.gpkg"
 
 # 8. Errors: existing output, missing pH, text value, bad option.
 set +e
@@ -155,4 +165,6 @@ TOML
 "$tool" run project.toml --quiet 2> err.txt || fail "project: $(cat err.txt)"
 [ -s proj-out/classify.gpkg ] && [ -s proj-out/classify.xlsx ] &&
     [ -s proj-out/classify-csv/change_matrix.csv ] || fail "project outputs missing: $(ls -R proj-out)"
+python3 "$3/tests/cli/check_styles.py" proj-out/classify.gpkg parcels=RuleRenderer ||
+    fail "styles of the project's classify.gpkg"
 echo ok

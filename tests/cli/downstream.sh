@@ -60,6 +60,10 @@ n=$(grep -c "source_id (String) = M1" parcels.txt)
 grep -q '^1,M1,' <(tr -d '\r' < t_ranking.csv | sed 's/^\xef\xbb\xbf//') ||
     grep -q '^1,M3,' <(tr -d '\r' < t_ranking.csv | sed 's/^\xef\xbb\xbf//') || fail "ranking rows"
 ls .soilrisk-cache/*/filled.tif >/dev/null 2>&1 || fail "no cached conditioned DEM"
+# QGIS styles: path with km ticks, corridor, parcels reached by category.
+python3 "$SRC/tests/cli/check_styles.py" out.gpkg flow_paths=singleSymbol "flow_paths~MarkerLine" \
+    corridors=singleSymbol downstream_parcels=categorizedSymbol downstream_parcels#3 \
+    "downstream_parcels~优先保护类" >styles.txt || { fail "styles of out.gpkg"; cat styles.txt; }
 
 # 2. The second run reuses the cache; an existing output needs --overwrite.
 expect_exit 1 "$TOOL" downstream --dem dem.tif --farmland farmland.geojson \
@@ -73,7 +77,7 @@ expect_exit 2 "$TOOL" downstream --dem dem.tif --farmland farmland.geojson \
 # 3. upstream: the category-3 parcels' catchments; M1 drains to P1, M3 to P4.
 expect_exit 0 "$TOOL" upstream --dem dem.tif --targets farmland.geojson --where "category=3" \
     --targets-field id=parcel_id --sources mines.geojson --sources-field id=mine_id \
-    --out up.gpkg --table up.csv
+    --out up.gpkg --table up.csv --sld --lang en
 tr -d '\r' < up.csv | sed 's/^\xef\xbb\xbf//' > up.txt
 expect_in up.txt "C1,1,"
 grep -q '^C1,.*,M1,铅锌矿,600' up.txt || fail "M1 upstream of C1 at 600 m: $(cat up.txt)"
@@ -81,6 +85,10 @@ grep -q '^C2,.*,M3,east,' up.txt || fail "M3 upstream of C2: $(cat up.txt)"
 for l in catchments targets upstream_sources upstream_links; do
     ogrinfo -q up.gpkg "$l" >/dev/null 2>&1 || fail "layer $l missing"
 done
+python3 "$SRC/tests/cli/check_styles.py" up.gpkg --sidecars catchments=singleSymbol \
+    targets=singleSymbol upstream_sources=RuleRenderer "upstream_sources~Not upstream" \
+    >styles.txt || { fail "styles of up.gpkg"; cat styles.txt; }
+[ -e up_upstream_links.sld ] && fail "an SLD for an attribute table"
 # 4. Project file: plan-sampling within the corridors a downstream step publishes as
 #    "<step>.corridors": the plan's points lie on the category-3 parcels downstream (P1
 #    for M1, P4 for M3), none elsewhere; an unknown step output is a usage error.

@@ -90,4 +90,14 @@ grep -q "snap_distance_m (Real)" <<< "$cinfo" || fail "no snap distance"
 # The polygon area (planar in degrees) is positive and area_m2 is sensible.
 awk '/area_m2 \(Real\)/ { if ($4 <= 0) bad = 1 } END { exit bad }' <<< "$cinfo" \
     || fail "catchment area"
+# QGIS styles: streams by Strahler order (graduated widths), paths with km ticks, catchments;
+# SLD sidecars on request.
+python3 "$src/tests/cli/check_styles.py" "$work/cond/streams.gpkg" streams=graduatedSymbol \
+    streams#5 "streams~1 级" || fail "styles of streams.gpkg"
+python3 "$src/tests/cli/check_styles.py" "$work/paths.gpkg" paths=singleSymbol \
+    "paths~MarkerLine" profile=singleSymbol || fail "styles of paths.gpkg"
+"$tool" --quiet --lang en --sld hydro catchment --dem "$dem" --at "$work/src.gpkg" --snap 300m \
+    --out "$work/catch2.gpkg"
+python3 "$src/tests/cli/check_styles.py" "$work/catch2.gpkg" --sidecars catchments=singleSymbol \
+    "catchments~fieldName=\"target_id\"" || fail "styles of catch2.gpkg"
 echo "ok"

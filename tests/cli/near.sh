@@ -56,6 +56,12 @@ n=$(ogrinfo -q -sql "SELECT count(*) AS n FROM near_pieces WHERE parcel_id='P1'"
     sed -n 's/.*n (Integer[0-9]*) = //p')
 [ "$n" = 2 ] || fail "P1 should be cut into 2 pieces, got '$n'"
 
+# QGIS styles: every feature layer, pieces by category with Chinese labels.
+python3 "$3/tests/cli/check_styles.py" out.gpkg near_pieces=categorizedSymbol near_pieces#3 \
+    near_pieces_nearest=categorizedSymbol near_rings=singleSymbol near_rings_nearest=singleSymbol \
+    "near_pieces~严格管控类" "near_pieces~229,57,53,255" || fail "styles of out.gpkg"
+[ ! -e out_near_pieces.sld ] || fail "SLD sidecar written without --sld"
+
 # 3. CSV: BOM, stable header, hand-computed areas, totals marked "all".
 head -c 3 t.csv | od -An -tx1 | grep -q 'ef bb bf' || fail "no UTF-8 BOM"
 header=$(head -1 t.csv | tr -d '\r' | sed 's/^\xef\xbb\xbf//')
@@ -73,8 +79,10 @@ grep -q '^1,T1,' <(tr -d '\r' < t_ranking.csv | sed 's/^\xef\xbb\xbf//' | tail -
 
 # 4. XLSX in English; an existing output needs --overwrite; bad options exit 2.
 "$tool" near --farmland data.gpkg --farmland-layer farmland --sources data.gpkg \
-    --sources-layer sources --rings 50,100 --out out2.gpkg --table t.xlsx --lang en --quiet ||
+    --sources-layer sources --rings 50,100 --out out2.gpkg --table t.xlsx --lang en --quiet --sld ||
     fail "xlsx run failed"
+python3 "$3/tests/cli/check_styles.py" out2.gpkg --sidecars "near_pieces~Strict control" ||
+    fail "styles of out2.gpkg (English, SLD sidecars)"
 [ -s t.xlsx ] || fail "no xlsx"
 unzip -p t.xlsx xl/sharedStrings.xml | grep -q 'Ring from (m)' || fail "xlsx headers not English"
 set +e

@@ -44,6 +44,12 @@ for f in plan.gpkg plan.gpx plan.kml plan.xlsx plan_field_sheet.csv plan_deficit
 done
 [ -z "$(ls -A a | grep tmp)" ] || fail "temporary files left behind"
 
+# QGIS styles: plan points (legacy samples, ordered replacements, design); the units here
+# are counties without polygons (an attribute table, no style).
+python3 "$SRC/tests/cli/check_styles.py" a/plan.gpkg plan=RuleRenderer plan#6 "plan~保留样点" \
+    "plan~&quot;kind&quot; = &#39;oversample&#39;" \
+    >styles.txt || { fail "styles of a/plan.gpkg"; cat styles.txt; }
+
 # GPX and KML parse with GDAL and carry the same ids as the field sheet.
 ogr2ogr -f CSV gpx.csv a/plan.gpx waypoints 2>>err.txt || fail "GDAL cannot read the GPX"
 ogr2ogr -f CSV -nln kml kml.csv a/plan.kml 2>>err.txt || fail "GDAL cannot read the KML"
@@ -87,8 +93,11 @@ expect_exit 1 "$TOOL" plan-sampling "${COMMON[@]}" "${T[@]}" -o a
 expect_in err.txt "--overwrite"
 
 # Grid and stratified designs run; grid uses the spacing.
-expect_exit 0 "$TOOL" plan-sampling "${COMMON[@]}" "${T[@]}" --design grid --spacing 250m -o g --lang en
+expect_exit 0 "$TOOL" plan-sampling "${COMMON[@]}" "${T[@]}" --design grid --spacing 250m -o g --lang en --sld
 expect_in out.txt "design grid"
+expect_in out.txt "g/plan_plan.sld"
+python3 "$SRC/tests/cli/check_styles.py" g/plan.gpkg --sidecars "plan~Replacement (oversample" \
+    >styles.txt || { fail "styles of g/plan.gpkg"; cat styles.txt; }
 expect_exit 0 "$TOOL" plan-sampling "${COMMON[@]}" "${T[@]}" --design stratified --sizes 450226-3=4,450225-2=2 -o s
 expect_in out.txt "stratum 450226-3"
 
@@ -137,6 +146,8 @@ for f in infill.gpkg infill.gpx infill.kml infill.xlsx infill_field_sheet.csv in
   [ -s "in/out/$f" ] || fail "step output in/out/$f not written"
 done
 expect_in in/out/manifest.json "infill.gpx"
+python3 "$SRC/tests/cli/check_styles.py" in/out/infill.gpkg plan=RuleRenderer >styles.txt ||
+    { fail "styles of in/out/infill.gpkg"; cat styles.txt; }
 sed 's/^seed = 11/sed = 11/' in/project.toml >in/bad.toml
 expect_exit 2 "$TOOL" run in/bad.toml
 expect_in err.txt "did you mean 'seed'"

@@ -51,6 +51,9 @@ for l in sites site_conflicts site_uses site_receptors site_progress site_uncont
 done
 ogrinfo -q out.gpkg -sql "select count(*) as n from layer_styles" >styles.txt 2>&1
 expect_in styles.txt "n (Integer) = 4"
+python3 "$SRC/tests/cli/check_styles.py" out.gpkg sites=categorizedSymbol sites#3 \
+    site_conflicts#2 site_uses=categorizedSymbol site_receptors=singleSymbol \
+    "sites~须先调查" >styles.txt || { fail "styles of out.gpkg"; cat styles.txt; }
 
 # 2. XLSX, and outputs that exist.
 expect_exit 0 "$TOOL" sites --sites sites.geojson --plan plan.geojson --out out2.gpkg --table t.xlsx --quiet

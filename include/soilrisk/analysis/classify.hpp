@@ -40,6 +40,7 @@
 #include "soilrisk/core/progress.hpp"
 #include "soilrisk/io/table.hpp"
 #include "soilrisk/io/vector.hpp"
+#include "soilrisk/io/vector_writer.hpp"
 
 namespace soilrisk::analysis {
 
@@ -243,9 +244,12 @@ ClassifyResult classify(const ClassifyInputs& in, const ClassifyOptions& options
 
 /// Writes the result: GeoPackage (`samples`, `parcels`, `crops`, `units` layers and the
 /// tables, with provenance metadata), optionally an XLSX workbook and a folder of CSV
-/// files. Paths that are empty are skipped. Atomic per file.
-void write_classify_outputs(const ClassifyResult& result, const std::string& gpkg,
-                            const std::string& xlsx, const std::string& csv_dir, io::Lang lang,
-                            bool overwrite);
+/// files. Paths that are empty are skipped. Atomic per file. `styles`: the layers' QGIS
+/// styles (render::output_styles("classify", …)). Returns the SLD sidecars written.
+std::vector<std::string> write_classify_outputs(const ClassifyResult& result,
+                                                const std::string& gpkg, const std::string& xlsx,
+                                                const std::string& csv_dir, io::Lang lang,
+                                                bool overwrite,
+                                                const io::OutputStyles& styles = {});
 
 } // namespace soilrisk::analysis

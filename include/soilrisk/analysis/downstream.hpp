@@ -49,6 +49,7 @@
 #include "soilrisk/hydro/network.hpp"
 #include "soilrisk/io/table.hpp"
 #include "soilrisk/io/vector.hpp"
+#include "soilrisk/io/vector_writer.hpp"
 
 namespace soilrisk::analysis {
 
@@ -166,12 +167,15 @@ void log_ranking(const io::Table& ranking, const std::string& title, std::size_t
 /// parcel_id, category, chainage_m, distance_m, height_above_path_m, area_m2, area_mu,
 /// area_ha) and the attribute tables downstream_summary, downstream_ranking; and
 /// `table` (.xlsx or .csv; may be empty). Atomic; OutputExistsError without overwrite.
-/// `extra` tables (e.g. a combined ranking) are added to both.
+/// `extra` tables (e.g. a combined ranking) are added to both. `styles`: the layers' QGIS
+/// styles (render::output_styles("downstream", …)); SLD sidecars, when requested, are
+/// listed last among the paths written.
 std::vector<std::string>
 write_downstream_outputs(const DownstreamResult& result, const io::Layer& farmland,
                          const FlowGrids& grids, const DownstreamOptions& options,
                          const std::string& gpkg, const std::string& table, bool overwrite,
                          const std::vector<std::pair<std::string, std::string>>& about,
-                         const std::vector<const io::Table*>& extra = {});
+                         const std::vector<const io::Table*>& extra = {},
+                         const io::OutputStyles& styles = {});
 
 } // namespace soilrisk::analysis

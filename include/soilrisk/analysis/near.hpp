@@ -33,6 +33,7 @@
 #include "soilrisk/core/progress.hpp"
 #include "soilrisk/io/table.hpp"
 #include "soilrisk/io/vector.hpp"
+#include "soilrisk/io/vector_writer.hpp"
 #include "soilrisk/spatial/buffer.hpp"
 
 namespace soilrisk::analysis {
@@ -155,6 +156,9 @@ struct NearOutputs {
     std::string table;
     bool overwrite = false;
     std::vector<std::pair<std::string, std::string>> about; ///< provenance key/values
+    /// QGIS styles of the layers (render::output_styles("near", …)); SLD sidecars, when
+    /// requested, are listed last among the paths written.
+    io::OutputStyles styles;
 };
 
 /// Throws UsageError unless `outputs.gpkg` ends in .gpkg and `outputs.table` is empty or

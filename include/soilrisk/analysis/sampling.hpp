@@ -89,6 +89,7 @@
 #include "soilrisk/core/progress.hpp"
 #include "soilrisk/io/table.hpp"
 #include "soilrisk/io/vector.hpp"
+#include "soilrisk/io/vector_writer.hpp"
 
 namespace soilrisk::analysis {
 
@@ -217,11 +218,14 @@ struct SamplingOutput {
 ///                        (headers in `lang`)
 ///   NAME_field_sheet.csv, NAME_deficit.csv, NAME_quality.csv   (UTF-8 with BOM)
 /// When the design is none, only the deficit outputs (gpkg units, xlsx, deficit CSV).
-/// Each file is atomic. Throws OutputExistsError/IoError.
+/// Each file is atomic. Throws OutputExistsError/IoError. `styles`: the QGIS styles of
+/// the GeoPackage layers (render::output_styles("plan-sampling", …)), with SLD sidecars
+/// NAME_<layer>.sld on request.
 std::vector<SamplingOutput>
 write_sampling_outputs(const SamplingResult& result, SamplingDesign design, const Crs& crs,
                        const std::string& dir, const std::string& name, io::Lang lang,
                        bool overwrite,
-                       const std::vector<std::pair<std::string, std::string>>& extra_about = {});
+                       const std::vector<std::pair<std::string, std::string>>& extra_about = {},
+                       const io::OutputStyles& styles = {});
 
 } // namespace soilrisk::analysis

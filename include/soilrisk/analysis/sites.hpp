@@ -50,6 +50,7 @@
 #include "soilrisk/core/geos.hpp"
 #include "soilrisk/io/table.hpp"
 #include "soilrisk/io/vector.hpp"
+#include "soilrisk/io/vector_writer.hpp"
 
 namespace soilrisk::analysis {
 
@@ -209,6 +210,9 @@ struct SitesOutputs {
     std::string table;
     bool overwrite = false;
     std::vector<std::pair<std::string, std::string>> about;
+    /// QGIS styles of the layers (render::output_styles("sites", …)); SLD sidecars, when
+    /// requested, are listed last among the paths written.
+    io::OutputStyles styles;
 };
 
 /// Throws UsageError for bad extensions, OutputExistsError when an output exists and

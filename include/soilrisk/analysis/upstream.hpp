@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "soilrisk/analysis/downstream.hpp"
+#include "soilrisk/io/vector_writer.hpp"
 
 namespace soilrisk::analysis {
 
@@ -68,11 +69,14 @@ io::Table upstream_table(const UpstreamResult& result);
 /// area_mu, sources), targets (cluster members: cluster_id, target_id), upstream_sources
 /// (the source geometries with their best link: source_id, source_name, cluster_id,
 /// flow_distance_m, status) and the table upstream_links; and `table` (.csv/.xlsx,
-/// optional). Atomic; OutputExistsError without overwrite.
+/// optional). Atomic; OutputExistsError without overwrite. `styles`: the layers' QGIS
+/// styles (render::output_styles("upstream", …)); SLD sidecars, when requested, are
+/// listed last among the paths written.
 std::vector<std::string>
 write_upstream_outputs(const UpstreamResult& result, const io::Layer& targets,
                        const io::Layer& sources, const UpstreamOptions& options,
                        const std::string& gpkg, const std::string& table, bool overwrite,
-                       const std::vector<std::pair<std::string, std::string>>& about);
+                       const std::vector<std::pair<std::string, std::string>>& about,
+                       const io::OutputStyles& styles = {});
 
 } // namespace soilrisk::analysis

@@ -16,9 +16,11 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "soilrisk/core/progress.hpp"
 #include "soilrisk/hydro/flow.hpp"
+#include "soilrisk/io/vector_writer.hpp"
 
 namespace soilrisk::hydro {
 
@@ -29,6 +31,7 @@ struct ConditionOptions {
     bool overwrite = false;
     int threads = 1;                             ///< GeoTIFF compression threads
     std::map<std::string, std::string> metadata; ///< provenance for every output
+    io::OutputStyles styles;                     ///< QGIS styles of streams.gpkg
 };
 
 struct ConditionReport {
@@ -36,6 +39,7 @@ struct ConditionReport {
     std::size_t cells = 0;
     std::size_t streams = 0;
     double seconds_read = 0, seconds_fill = 0, seconds_accumulate = 0, seconds_write = 0;
+    std::vector<std::string> sidecars; ///< SLD sidecars of streams.gpkg (on request)
 };
 
 ConditionReport condition_to_folder(const std::string& dem_path, const std::string& dir,

@@ -3,7 +3,7 @@
 // complete; an existing file is replaced only with `overwrite` (else
 // OutputExistsError). Provenance (command, version, parameters, algorithm) goes into
 // the GeoPackage's metadata (gdalinfo/ogrinfo show it; QGIS: Layer Properties ›
-// Metadata).
+// Metadata). Each layer carries the QGIS style VectorWriteOptions::styles gives it.
 //
 // streams.gpkg, layer "streams" (LineString, vertices at cell centres):
 //   stream_id, downstream_id (null at outlets), strahler, upstream_area_m2,
@@ -26,28 +26,34 @@
 
 #include "soilrisk/hydro/grid.hpp"
 #include "soilrisk/hydro/network.hpp"
+#include "soilrisk/io/vector_writer.hpp"
 
 namespace soilrisk::hydro {
 
 struct VectorWriteOptions {
     bool overwrite = false;
     std::map<std::string, std::string> metadata; ///< provenance items
+    /// QGIS styles of the layers (render::output_styles("hydro", …)), stored in
+    /// layer_styles; with styles.sld_sidecars also <stem>_<layer>.sld next to the file.
+    io::OutputStyles styles;
 };
 
-void write_streams_gpkg(const std::string& path, const GridGeometry& g,
+// Each writer returns the SLD sidecars it wrote (none unless requested).
+
+std::vector<std::string> write_streams_gpkg(const std::string& path, const GridGeometry& g,
                         const std::vector<StreamSegment>& streams,
                         const VectorWriteOptions& options);
 
 /// `elevation` and `filled` hold, per path, one value per vertex (elevation may be
 /// empty: filled is used).
-void write_traces_gpkg(const std::string& path, const GridGeometry& g,
+std::vector<std::string> write_traces_gpkg(const std::string& path, const GridGeometry& g,
                        const std::vector<TracePath>& paths,
                        const std::vector<std::vector<float>>& elevation,
                        const std::vector<std::vector<float>>& filled,
                        const std::vector<std::uint32_t>& acc_cells,
                        const VectorWriteOptions& options);
 
-void write_catchments_gpkg(const std::string& path, const GridGeometry& g,
+std::vector<std::string> write_catchments_gpkg(const std::string& path, const GridGeometry& g,
                            const std::vector<Catchment>& catchments,
                            const VectorWriteOptions& options);
 

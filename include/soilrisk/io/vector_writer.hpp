@@ -12,7 +12,9 @@
 // std::logic_error and the writer can only be destroyed (which removes the file).
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,9 +22,59 @@
 #include "soilrisk/io/table.hpp"
 #include "soilrisk/io/vector.hpp"
 
+class GDALDataset;
+
 namespace soilrisk::io {
 
 enum class OutputGeometry { point, line, polygon, multipolygon, multiline, none };
+
+/// The QGIS style of one output layer: QML (a whole <qgis> document, for layer_styles)
+/// and SLD 1.1 (styleSLD, and the sidecar file on request).
+struct LayerStyleDocs {
+    std::string qml, sld;
+};
+
+/// The styles of the layers an output carries. The map styles live in render, above the
+/// writers (io, hydro, analysis), so the writers take this hook and the caller fills it:
+/// render::output_styles(template, lang, sld) builds it from the shipped templates.
+/// Default-constructed: no styles.
+struct OutputStyles {
+    /// The style of layer `layer` with geometry `kind` and fields `fields`; nullopt when
+    /// none fits.
+    std::function<std::optional<LayerStyleDocs>(
+        const std::string& layer, GeometryKind kind, const std::vector<std::string>& fields)>
+        styler;
+    /// Also write each styled layer's SLD next to the GeoPackage (sld_sidecar_path).
+    bool sld_sidecars = false;
+
+    /// styler(...) when there is a styler, else nullopt.
+    std::optional<LayerStyleDocs> style(const std::string& layer, GeometryKind kind,
+                                        const std::vector<std::string>& fields) const {
+        if (!styler) return std::nullopt;
+        return styler(layer, kind, fields);
+    }
+};
+
+/// Where the SLD sidecar of `layer` in GeoPackage `gpkg` goes: <dir>/<stem>_<layer>.sld.
+std::string sld_sidecar_path(const std::string& gpkg, const std::string& layer);
+
+/// Stores a style in the layer_styles table of an open GeoPackage `ds` (QGIS's schema; see
+/// GpkgWriter::add_style), for writers that create their GeoPackage with GDAL directly
+/// (hydro). `where` names the file in messages. Throws IoError.
+void write_layer_style(GDALDataset& ds, const std::string& layer, const LayerStyleDocs& style,
+                       const std::string& where);
+
+/// Writes the SLD sidecars of `styles` (layer, docs) next to GeoPackage `gpkg`, each whole
+/// or not at all; returns their paths. check_sld_sidecars() first throws
+/// OutputExistsError when one exists and !overwrite (call it before committing the
+/// GeoPackage so that nothing is half written).
+void check_sld_sidecars(const std::string& gpkg,
+                        const std::vector<std::pair<std::string, LayerStyleDocs>>& styles,
+                        bool overwrite);
+std::vector<std::string>
+write_sld_sidecars(const std::string& gpkg,
+                   const std::vector<std::pair<std::string, LayerStyleDocs>>& styles,
+                   bool overwrite);
 
 class GpkgWriter {
   public:
@@ -55,6 +107,14 @@ class GpkgWriter {
     /// update_time = now. QGIS applies the default style when the layer opens.
     /// Throws std::logic_error when `layer` was not added.
     void add_style(const std::string& layer, const std::string& qml, const std::string& sld = {});
+
+    /// Styles every later layer with geometry: add_layer() asks `styles` for the layer's
+    /// style and stores it (add_style). With styles.sld_sidecars, finish() also writes
+    /// each styled layer's SLD next to the GeoPackage (sld_sidecar_path), after checking
+    /// that none exists unless overwriting; sidecars() lists them.
+    void set_styles(OutputStyles styles);
+    /// The SLD sidecars finish() wrote.
+    const std::vector<std::string>& sidecars() const;
 
     /// Writes provenance (key/value pairs, appended on repeated calls) twice over:
     /// - the attribute table "soilrisk_about" (columns key, value), which QGIS lists next

@@ -1,7 +1,8 @@
 // Project files: a whole workflow in one TOML file, run by `soilrisk run`.
 //
 //   [project]            name, crs (working CRS, default: chosen from the data),
-//                        out (output folder, relative to the file), lang (zh|en)
+//                        out (output folder, relative to the file), lang (zh|en),
+//                        sld (also write the GeoPackage layers' styles as SLD files)
 //   [layers.KEY]         path, layer, fields = { role = "FIELD", … }, encoding,
 //                        assume_crs, override_crs, where, invalid (fix|skip|error)
 //   [rasters.KEY]        path (e.g. a DEM)
@@ -33,6 +34,7 @@ struct Project {
     std::string crs;     ///< working CRS as given ("" = automatic)
     std::string out_dir; ///< resolved output folder
     std::string lang = "zh";
+    bool sld = false; ///< SLD sidecars next to every GeoPackage
     std::map<std::string, io::VectorInput> layers;
     std::map<std::string, std::string> rasters; ///< key -> resolved path
     std::vector<StepSpec> steps;

@@ -13,6 +13,7 @@
 #include "soilrisk/core/progress.hpp"
 #include "soilrisk/io/table.hpp"
 #include "soilrisk/io/vector.hpp"
+#include "soilrisk/io/vector_writer.hpp"
 #include "soilrisk/pipeline/project.hpp"
 
 namespace soilrisk::pipeline {
@@ -22,6 +23,7 @@ struct RunOptions {
     bool overwrite = false; ///< replace existing outputs
     io::Lang lang = io::Lang::zh;
     bool lang_given = false; ///< --lang given on the command line (else the project's)
+    bool sld = false;        ///< SLD sidecars next to every GeoPackage (or the project's sld)
     Progress progress;
     std::string command_line;
 };
@@ -40,6 +42,9 @@ class RunContext {
     const Project& project() const { return project_; }
     const RunOptions& options() const { return options_; }
     io::Lang lang() const { return lang_; }
+    /// The QGIS styles of the GeoPackage layers a step writes, from map template
+    /// `template_name`, in the run's language, with SLD sidecars when asked for.
+    io::OutputStyles styles(const std::string& template_name) const;
     /// The working CRS (decided once, from the project's crs or all vector layers).
     const Crs& working_crs();
     /// A vector layer by key, read once and cached, in the working CRS.
