@@ -74,6 +74,8 @@ const std::string& RunContext::raster(const std::string& key) const {
 }
 
 std::string RunContext::output_path(const std::string& name) const {
+    // Connection strings (PostGIS outputs) are not files in the output folder.
+    if (io::is_connection_string(name)) return name;
     const std::string dir = options_.out_dir.empty() ? project_.out_dir : options_.out_dir;
     return (fs::path(dir) / name).string();
 }
@@ -115,7 +117,7 @@ void write_run_report(const Project& project, const RunContext& ctx, const std::
     for (const auto& [key, input] : project.layers) {
         render::ReportInput in;
         in.key = key;
-        in.path = input.path;
+        in.path = io::redact_password(input.path);
         in.layer = input.layer;
         const auto it = ctx.loaded_layers().find(key);
         if (it != ctx.loaded_layers().end()) {
@@ -137,10 +139,13 @@ void write_run_report(const Project& project, const RunContext& ctx, const std::
         s.type = spec.type;
         s.seconds = i < seconds.size() ? seconds[i] : 0;
         for (const auto& key : spec.params.keys())
-            s.parameters.emplace_back(key, spec.params.text(key));
+            s.parameters.emplace_back(key, io::redact_password(spec.params.text(key)));
         for (const auto& o : ctx.outputs()) {
             if (o.step != spec.name) continue;
-            s.files.push_back({fs::relative(o.path, out_dir).string(), o.kind, o.description});
+            s.files.push_back({io::is_connection_string(o.path)
+                                   ? io::redact_password(o.path)
+                                   : fs::relative(o.path, out_dir).string(),
+                               o.kind, o.description});
             const std::string ext = fs::path(o.path).extension().string();
             if (o.kind == "map" && (ext == ".png" || ext == ".PNG")) {
                 try {
@@ -228,7 +233,9 @@ std::string run_project(const Project& project, const RunOptions& options) {
         js["outputs"] = nlohmann::json::array();
         for (std::size_t k = first_output; k < ctx.outputs().size(); ++k) {
             const auto& o = ctx.outputs()[k];
-            js["outputs"].push_back({{"path", fs::relative(o.path, out_dir).string()},
+            js["outputs"].push_back({{"path", io::is_connection_string(o.path)
+                                                  ? io::redact_password(o.path)
+                                                  : fs::relative(o.path, out_dir).string()},
                                      {"kind", o.kind},
                                      {"description", o.description}});
         }
@@ -240,7 +247,10 @@ std::string run_project(const Project& project, const RunOptions& options) {
                                   : nlohmann::json(ctx.working_crs().label());
     manifest["inputs"] = nlohmann::json::array();
     for (const auto& [key, input] : project.layers)
-        manifest["inputs"].push_back({{"key", key}, {"path", input.path}, {"layer", input.layer}});
+        manifest["inputs"].push_back({{"key", key},
+                                      {"path", io::redact_password(input.path)},
+                                      {"layer", input.layer},
+                                      {"sql", input.sql}});
     const std::vector<std::string> warnings = take_warnings();
     manifest["warnings"] = warnings;
     manifest["report"] = "report.html";

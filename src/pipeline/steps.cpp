@@ -16,6 +16,7 @@
 #include "soilrisk/core/log.hpp"
 #include "soilrisk/core/units.hpp"
 #include "soilrisk/io/attribute_filter.hpp"
+#include "soilrisk/io/vector_writer.hpp"
 #include "soilrisk/pipeline/runner.hpp"
 #include "soilrisk/render/map.hpp"
 #include "soilrisk/render/style.hpp"
@@ -60,6 +61,11 @@ void run_near(RunContext& ctx, const StepSpec& step) {
     options.lang = ctx.lang();
     analysis::NearOutputs outputs;
     outputs.gpkg = ctx.output_path(p.string_or("out", step.name + ".gpkg"));
+    if (io::is_postgis(outputs.gpkg))
+        outputs.gpkg = io::postgis_output(outputs.gpkg, p.string_or("schema", "soilrisk"));
+    else if (p.has("schema"))
+        throw UsageError("step '" + step.name + "': schema is for PostGIS outputs (out = "
+                         "\"PG:…\")");
     const std::string table = p.string_or("table", step.name + ".xlsx");
     outputs.table = table.empty() ? std::string() : ctx.output_path(table);
     outputs.overwrite = ctx.options().overwrite;
@@ -460,7 +466,8 @@ const std::vector<StepType>& step_types() {
          &run_area_summary},
         {"near",
          "Farmland around pollution sources by source × ring × category (GeoPackage, table)",
-         {"farmland", "sources", "rings", "by", "area", "quad_segs", "grid_size", "out", "table"},
+         {"farmland", "sources", "rings", "by", "area", "quad_segs", "grid_size", "out", "schema",
+          "table"},
          &run_near},
         {"plan-sampling",
          "Dense-sampling deficit per unit and a field-ready sampling plan (GeoPackage, GPX, "
