@@ -113,7 +113,7 @@ write_downstream_outputs(const DownstreamResult& res, const io::Layer& farmland,
         w.add_layer(t->name, io::OutputGeometry::none, crs, *t, {});
     w.add_metadata(about);
     w.finish();
-    written.push_back(gpkg);
+    written.push_back(io::redact_password(gpkg));
     if (table.empty()) return written;
     if (lower_ext(table) == ".csv") {
         io::write_csv(summary, table, overwrite);

@@ -83,7 +83,7 @@ std::string RunContext::output_path(const std::string& name) const {
 void RunContext::record(const std::string& step, const std::string& path, const std::string& kind,
                         const std::string& description) {
     outputs_.push_back({step, path, kind, description});
-    log_info("wrote " + path);
+    log_info("wrote " + io::redact_password(path));
 }
 
 const std::vector<StepType>& step_types(); // steps.cpp
