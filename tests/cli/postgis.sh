@@ -73,6 +73,7 @@ PGC="PG:host=$pgdir port=$port user=soilrisk dbname=soilrisk_test password=sekri
 DEMO="$SRC/data/demo"
 ogr2ogr -f PostgreSQL "$PGC" "$DEMO/farmland.gpkg" farmland || fail "loading farmland"
 ogr2ogr -f PostgreSQL "$PGC" "$DEMO/mines.gpkg" mines || fail "loading mines"
+ogr2ogr -f PostgreSQL "$PGC" "$DEMO/samples.gpkg" soil_samples || fail "loading samples"
 [ "$(q 'SELECT count(*) FROM farmland')" -gt 1000 ] || fail "farmland not loaded"
 
 F=(--farmland-field id=parcel_id --farmland-field category=category)
@@ -140,6 +141,22 @@ n_file=$(ogrinfo -q -sql "SELECT count(*) AS n, sum(area_m2) AS a FROM near_piec
   fail "no provenance in results.soilrisk_about"
 q "SELECT obj_description('results.near_pieces'::regclass)" | grep -q "soilrisk" ||
   fail "no comment on results.near_pieces"
+
+# classify too (the writer is shared by the commands with GeoPackage outputs)
+C=(--samples-field id=sample_id --method nearest --max-distance 500m --quiet)
+expect_exit 0 "$TOOL" classify --farmland "$DEMO/farmland.gpkg" "${F[@]}" \
+  --samples "$DEMO/samples.gpkg" --samples-layer soil_samples "${C[@]}" --out classify.gpkg
+expect_exit 0 "$TOOL" classify --farmland "$PGC" --farmland-layer farmland "${F[@]}" \
+  --samples "$PGC" --samples-layer soil_samples "${C[@]}" --out "$PGC" --schema cls
+for l in parcels samples change_matrix changed_parcels; do
+  dump classify.gpkg "SELECT * FROM $l ORDER BY fid" "gpkg_c_$l.csv"
+  cols=$(q "SELECT string_agg(quote_ident(column_name), ',' ORDER BY ordinal_position)
+            FROM information_schema.columns
+            WHERE table_schema = 'cls' AND table_name = '$l' AND column_name <> 'fid'")
+  dump "$PGC" "SELECT $cols FROM cls.$l ORDER BY fid" "pg_c_$l.csv"
+  [ -s "gpkg_c_$l.csv" ] || fail "cannot dump $l from classify.gpkg"
+  cmp -s "gpkg_c_$l.csv" "pg_c_$l.csv" || fail "classify layer $l differs between GeoPackage and PostGIS"
+done
 
 # --- 3. an existing table is replaced only with --overwrite, whole or not at all ------
 expect_exit 1 "$TOOL" near --farmland "$PGC" --farmland-layer farmland "${F[@]}" \
