@@ -16,6 +16,7 @@
 
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/geos.hpp"
+#include "soilrisk/core/log.hpp"
 #include "io/gdal_util.hpp"
 #include "soilrisk/io/output.hpp"
 
@@ -221,6 +222,7 @@ struct GpkgWriter::Impl {
     GDALDatasetUniquePtr ds; // declared after `out`: closed before the temporary is removed
     std::map<std::string, OGRLayer*> layers; ///< layers written, by name as given
     std::vector<std::pair<std::string, std::string>> pg_about;
+    bool styles_failed = false; ///< PostGIS: styles could not be written (warned once)
     bool finished = false;
     bool failed = false; ///< a write failed midway: the file is incomplete, only discard it
 
@@ -315,6 +317,63 @@ struct GpkgWriter::Impl {
         if (index < 0 || ds->DeleteLayer(index) != OGRERR_NONE)
             throw IoError("cannot replace table " + where + " in '" + display + "'" +
                           one_line_message());
+    }
+
+    /// The QGIS style of a layer in public.layer_styles, with QGIS's own schema (the one
+    /// QGIS creates when it saves a style to PostgreSQL); QGIS applies the default style
+    /// of a table when it opens it. Inside a savepoint: when the user may not write there
+    /// (PostgreSQL 15 lets only the owner create tables in public), the results are
+    /// written without styles and a warning says why.
+    void pg_write_style(OGRLayer& target, const std::string& name, const std::string& qml,
+                        const std::string& sld) {
+        if (styles_failed) return;
+        const std::string geom_column = target.GetGeometryColumn();
+        const OGRwkbGeometryType g = wkbFlatten(target.GetGeomType());
+        const char* type = g == wkbPoint || g == wkbMultiPoint                ? "Point"
+                           : g == wkbLineString || g == wkbMultiLineString   ? "Line"
+                           : g == wkbPolygon || g == wkbMultiPolygon         ? "Polygon"
+                                                                             : nullptr;
+        const std::string where = "f_table_catalog = current_database() AND f_table_schema = " +
+                                  quote_literal(schema) +
+                                  " AND f_table_name = " + quote_literal(name) +
+                                  " AND f_geometry_column = " + quote_literal(geom_column);
+        pg_exec("SAVEPOINT soilrisk_style", "write styles");
+        try {
+            pg_exec("CREATE TABLE IF NOT EXISTS public.layer_styles (id SERIAL PRIMARY KEY, "
+                    "f_table_catalog varchar, f_table_schema varchar, f_table_name varchar, "
+                    "f_geometry_column varchar, styleName text, styleQML xml, styleSLD xml, "
+                    "useAsDefault boolean, description text, owner varchar(63) DEFAULT "
+                    "CURRENT_USER, ui xml, update_time timestamp DEFAULT CURRENT_TIMESTAMP, "
+                    "type varchar)",
+                    "create public.layer_styles");
+            const bool has_type =
+                !pg_value("SELECT 1 FROM information_schema.columns WHERE table_schema = "
+                          "'public' AND table_name = 'layer_styles' AND column_name = 'type'")
+                     .empty();
+            pg_exec("UPDATE public.layer_styles SET useAsDefault = false WHERE " + where,
+                    "update public.layer_styles");
+            pg_exec("INSERT INTO public.layer_styles (f_table_catalog, f_table_schema, "
+                    "f_table_name, f_geometry_column, styleName, styleQML, styleSLD, "
+                    "useAsDefault, description" +
+                        std::string(has_type ? ", type" : "") +
+                        ") VALUES (current_database(), " + quote_literal(schema) + ", " +
+                        quote_literal(name) + ", " + quote_literal(geom_column) + ", " +
+                        quote_literal(name) + ", XMLPARSE(DOCUMENT " + quote_literal(qml) +
+                        "), " +
+                        (sld.empty() ? std::string("NULL")
+                                     : "XMLPARSE(DOCUMENT " + quote_literal(sld) + ")") +
+                        ", true, " + quote_literal("soilrisk " SOILRISK_VERSION) +
+                        (has_type ? ", " + (type ? quote_literal(type) : std::string("NULL"))
+                                  : std::string()) +
+                        ")",
+                    "write the style of " + schema + "." + name + " to public.layer_styles");
+            pg_exec("RELEASE SAVEPOINT soilrisk_style", "write styles");
+        } catch (const IoError& e) {
+            pg_exec("ROLLBACK TO SAVEPOINT soilrisk_style", "write styles");
+            styles_failed = true;
+            log_warning(std::string(e.what()) +
+                        "; the results are written without QGIS styles");
+        }
     }
 
     void pg_write_about() {
@@ -617,7 +676,10 @@ void GpkgWriter::add_style(const std::string& layer_name, const std::string& qml
                            const std::string& sld) {
     impl_->require_open("add_style");
     OGRLayer& target = impl_->layer(layer_name);
-    if (impl_->pg) return; // QGIS keeps PostGIS styles in public.layer_styles: not written
+    if (impl_->pg) {
+        impl_->write([&] { impl_->pg_write_style(target, layer_name, qml, sld); });
+        return;
+    }
     impl_->write([&] { impl_->write_style(target, qml, sld); });
 }
 

@@ -142,6 +142,13 @@ n_file=$(ogrinfo -q -sql "SELECT count(*) AS n, sum(area_m2) AS a FROM near_piec
 q "SELECT obj_description('results.near_pieces'::regclass)" | grep -q "soilrisk" ||
   fail "no comment on results.near_pieces"
 
+# QGIS styles in public.layer_styles, as QGIS keeps them (xml columns: parsed documents)
+[ "$(q "SELECT count(*) FROM public.layer_styles WHERE f_table_catalog = 'soilrisk_test'
+        AND f_table_schema = 'results' AND f_geometry_column = 'geom' AND useasdefault")" = 4 ] ||
+  fail "QGIS styles of results.* missing in public.layer_styles"
+q "SELECT styleqml FROM public.layer_styles WHERE f_table_name = 'near_pieces'" |
+  grep -q categorizedSymbol || fail "the style of near_pieces is not its QML"
+
 # classify too (the writer is shared by the commands with GeoPackage outputs)
 C=(--samples-field id=sample_id --method nearest --max-distance 500m --quiet)
 expect_exit 0 "$TOOL" classify --farmland "$DEMO/farmland.gpkg" "${F[@]}" \
@@ -182,6 +189,17 @@ expect_exit 0 "$TOOL" near --farmland "$PGC" --farmland-layer farmland "${F[@]}"
 [ "$(q 'SELECT max(ring_to_m) FROM results.near_pieces')" = 1000 ] || fail "--overwrite did not replace"
 [ "$(q "SELECT count(*) FROM results.soilrisk_about WHERE key = 'tool'")" = 1 ] ||
   fail "provenance of the replaced output was not replaced"
+[ "$(q "SELECT count(*) FILTER (WHERE useasdefault) || '/' || count(*) FROM public.layer_styles
+        WHERE f_table_schema = 'results'")" = 4/8 ] || fail "styles after --overwrite: one default each"
+# a user who may not write public.layer_styles: results without styles, and a warning
+q "CREATE ROLE plain LOGIN; GRANT CREATE ON DATABASE soilrisk_test TO plain;
+   GRANT SELECT ON ALL TABLES IN SCHEMA public TO plain"
+expect_exit 0 "$TOOL" near --farmland "${PGC/user=soilrisk/user=plain}" --farmland-layer farmland \
+  "${F[@]}" --sources "${PGC/user=soilrisk/user=plain}" --sources-layer mines "${S[@]}" \
+  --out "${PGC/user=soilrisk/user=plain}" --schema plain_results
+expect_in err.txt "without QGIS styles"
+[ "$(q 'SELECT count(*) FROM plain_results.near_pieces')" = "$n_file" ] ||
+  fail "results of a user without access to public.layer_styles"
 # the default schema
 expect_exit 0 "$TOOL" near --farmland "$PGC" --farmland-layer farmland "${F[@]}" \
   --sources "$PGC" --sources-layer mines "${S[@]}" "${common[@]}" --out "$PGC"

@@ -10,8 +10,10 @@
 // on it is an error). Tables, columns and types are those of the GeoPackage (FID column
 // "fid", geometry column "geom" with a GiST index). Provenance goes into the schema's
 // table "soilrisk_about" (columns tables, key, value, written; rows of an earlier output
-// of the same tables are replaced) and each table's comment; QGIS styles are not written
-// (QGIS keeps them in public.layer_styles, shared by all users of the database).
+// of the same tables are replaced) and each table's comment. QGIS styles go where QGIS
+// keeps them for PostgreSQL, public.layer_styles (created with QGIS's schema when
+// missing; the table's earlier default style is reset); when the user may not write
+// there, the results are written without styles and a warning is logged.
 //
 // A GpkgWriter collects layers and writes them into a temporary file next to the final
 // path, committed (renamed) by finish(); destroyed without finish(), it leaves nothing
