@@ -91,7 +91,12 @@ std::pair<std::string, std::string> take_conn_key(const std::string& conn, const
         while (pos < conn.size() && conn[pos] != '=' &&
                !std::isspace(static_cast<unsigned char>(conn[pos])))
             ++pos;
+        std::size_t key_start = start;
         std::string k = conn.substr(start, pos - start);
+        if (lower(k).rfind("pg:", 0) == 0) { // "PG:key=value …": the first pair
+            k = k.substr(3);
+            key_start += 3;
+        }
         while (pos < conn.size() && conn[pos] == ' ')
             ++pos;
         if (pos >= conn.size() || conn[pos] != '=') continue;
@@ -111,7 +116,8 @@ std::pair<std::string, std::string> take_conn_key(const std::string& conn, const
                 value += conn[pos++];
         }
         if (lower(k) == key) {
-            std::string rest = conn.substr(0, start) + conn.substr(std::min(pos, conn.size()));
+            std::string rest =
+                conn.substr(0, key_start) + conn.substr(std::min(pos, conn.size()));
             while (!rest.empty() && rest.back() == ' ')
                 rest.pop_back();
             return {value, rest};
@@ -728,6 +734,10 @@ std::string postgis_output(const std::string& connection, const std::string& sch
     }
     const auto [given, rest] = take_conn_key(connection, "active_schema");
     if (schema.empty() || schema == given) return connection;
+    if (connection.find("://") != std::string::npos)
+        throw UsageError("PostGIS output '" + redact_password(connection) +
+                         "': give the connection as PG:\"dbname=… host=… user=…\" (the "
+                         "key=value form) so that the schema can be set");
     if (!given.empty())
         throw UsageError("--schema '" + schema + "' contradicts active_schema=" + given +
                          " in the connection string; give one of them");

@@ -42,6 +42,9 @@ TEST_CASE("postgis_output sets the schema of a PG: output", "[io][postgis]") {
     CHECK_THROWS_AS(postgis_output("PG:dbname=soil active_schema=a", "b"), UsageError);
     CHECK_THROWS_AS(postgis_output("out.gpkg", "results"), UsageError);
     CHECK(postgis_output("out.gpkg", "") == "out.gpkg");
+    CHECK(postgis_schema("PG:active_schema=first dbname=soil") == "first");
+    CHECK(postgis_schema("PG:dbname=soil active_schema = 'a b'") == "a b");
+    CHECK_THROWS_AS(postgis_output("PG:postgresql://gis@db/soil", "results"), UsageError);
     const std::string spaced = postgis_output("PG:dbname=soil", "my results");
     CHECK(spaced == "PG:dbname=soil active_schema='my results'");
     CHECK(postgis_schema(spaced) == "my results");
