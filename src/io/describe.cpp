@@ -9,7 +9,7 @@ namespace {
 LayerInfo describe_one(const VectorInput& input) {
     VectorReader reader(input);
     LayerInfo info;
-    info.path = input.path;
+    info.path = redact_password(input.path);
     info.driver = reader.driver();
     info.layer = reader.layer_name();
     info.crs_name = reader.crs().name();

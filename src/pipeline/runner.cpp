@@ -246,11 +246,12 @@ std::string run_project(const Project& project, const RunOptions& options) {
                                   ? nlohmann::json()
                                   : nlohmann::json(ctx.working_crs().label());
     manifest["inputs"] = nlohmann::json::array();
-    for (const auto& [key, input] : project.layers)
-        manifest["inputs"].push_back({{"key", key},
-                                      {"path", io::redact_password(input.path)},
-                                      {"layer", input.layer},
-                                      {"sql", input.sql}});
+    for (const auto& [key, input] : project.layers) {
+        nlohmann::json in = {
+            {"key", key}, {"path", io::redact_password(input.path)}, {"layer", input.layer}};
+        if (!input.sql.empty()) in["sql"] = input.sql;
+        manifest["inputs"].push_back(in);
+    }
     const std::vector<std::string> warnings = take_warnings();
     manifest["warnings"] = warnings;
     manifest["report"] = "report.html";

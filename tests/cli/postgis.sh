@@ -229,6 +229,14 @@ expect_exit 2 "$TOOL" near --farmland "$PGC" --farmland-layer farmland \
 expect_in err.txt "--schema"
 [ ! -e e.gpkg ] || fail "a failed run left e.gpkg"
 
+# --- info on a table and on a query
+expect_exit 0 "$TOOL" info "$PGC" --layer farmland
+expect_in out.txt "PostgreSQL"
+expect_not_in out.txt "sekrit"
+expect_exit 0 "$TOOL" info "$PGC" --sql "SELECT * FROM mines WHERE mine_id = 'M1'" --json
+python3 -c 'import json,sys; d=json.load(open("out.txt")); d=d[0] if isinstance(d,list) else d; sys.exit(0 if d["feature_count"]==1 else 1)' ||
+  fail "info --sql: not one feature: $(head -c 300 out.txt)"
+
 # --- 5. a project file: layers and the near step's output in PostGIS ------------------
 mkdir -p proj
 cat >proj/project.toml <<TOML
@@ -260,6 +268,7 @@ expect_exit 0 "$TOOL" run proj/project.toml --out proj/out --quiet
 cmp -s file.csv proj/out/near_mines.csv || fail "the project's near table differs"
 [ "$(q 'SELECT count(*) FROM proj.near_pieces')" = "$n_file" ] || fail "project output in schema proj"
 expect_in proj/out/manifest.json "password=***"
+expect_in proj/out/manifest.json '"sql": "SELECT * FROM mines ORDER BY fid"'
 
 # The password shows nowhere.
 ! grep -rqs sekrit out.txt err.txt proj/out/manifest.json proj/out/report.html ||
