@@ -103,7 +103,12 @@ class ClassifyCommand : public Command {
 
     int run(const GlobalOptions& global) override {
         out_ = vector_output(out_, schema_);
-        if (io::is_postgis(out_)) io::check_vector_output(out_, {}, overwrite_); // connects now
+        // PostGIS: connects and checks the tables now, before the work.
+        if (io::is_postgis(out_))
+            io::check_vector_output(out_,
+                                    {"parcels", "samples", "crops", "units", "change_matrix",
+                                     "changed_parcels", "weak_evidence", "safe_utilisation"},
+                                    overwrite_);
         apply_field_roles(farmland_, farmland_fields_);
         apply_field_roles(samples_, samples_fields_);
         apply_field_roles(crops_, crops_fields_);

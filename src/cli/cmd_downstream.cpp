@@ -75,7 +75,12 @@ class DownstreamCommand : public Command {
         o.area = parse_area_mode(area_);
         o.lang = io::parse_lang(global.lang);
         out_ = vector_output(out_, schema_);
-        if (io::is_postgis(out_)) io::check_vector_output(out_, {}, overwrite_); // connects now
+        // PostGIS: connects and checks the tables now, before the work.
+        if (io::is_postgis(out_))
+            io::check_vector_output(out_,
+                                    {"flow_paths", "corridors", "downstream_parcels",
+                                     "downstream_summary", "downstream_ranking", "ranking"},
+                                    overwrite_);
         if (!overwrite_)
             for (const auto& p : {out_, table_})
                 if (!p.empty() && std::filesystem::exists(p))

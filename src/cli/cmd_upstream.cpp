@@ -56,7 +56,10 @@ class UpstreamCommand : public Command {
         o.cluster_distance_m = parse_length(cluster_, "--cluster-distance");
         o.lang = io::parse_lang(global.lang);
         out_ = vector_output(out_, schema_);
-        if (io::is_postgis(out_)) io::check_vector_output(out_, {}, overwrite_); // connects now
+        // PostGIS: connects and checks the tables now, before the work.
+        if (io::is_postgis(out_))
+            io::check_vector_output(
+                out_, {"catchments", "targets", "upstream_sources", "upstream_links"}, overwrite_);
         if (!overwrite_)
             for (const auto& p : {out_, table_})
                 if (!p.empty() && std::filesystem::exists(p))

@@ -155,6 +155,9 @@ expect_exit 0 "$TOOL" classify --farmland "$DEMO/farmland.gpkg" "${F[@]}" \
   --samples "$DEMO/samples.gpkg" --samples-layer soil_samples "${C[@]}" --out classify.gpkg
 expect_exit 0 "$TOOL" classify --farmland "$PGC" --farmland-layer farmland "${F[@]}" \
   --samples "$PGC" --samples-layer soil_samples "${C[@]}" --out "$PGC" --schema cls
+expect_exit 1 "$TOOL" classify --farmland "$PGC" --farmland-layer farmland "${F[@]}" \
+  --samples "$PGC" --samples-layer soil_samples "${C[@]}" --out "$PGC" --schema cls
+expect_in err.txt "table cls.parcels exists"
 for l in parcels samples change_matrix changed_parcels; do
   dump classify.gpkg "SELECT * FROM $l ORDER BY fid" "gpkg_c_$l.csv"
   cols=$(q "SELECT string_agg(quote_ident(column_name), ',' ORDER BY ordinal_position)
