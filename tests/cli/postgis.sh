@@ -53,6 +53,7 @@ fi
 port=54329
 stop_server() {
   "${as_server[@]}" "$bindir/pg_ctl" -D "$pgdir/data" -m immediate -w stop >/dev/null 2>&1
+  case "$pgdir" in /tmp/soilrisk-pg.*) rm -rf "$pgdir" ;; esac
 }
 trap stop_server EXIT
 (cd / && "${as_server[@]}" "$bindir/initdb" -D "$pgdir/data" -A trust -U soilrisk -E UTF8 \
