@@ -33,13 +33,11 @@ geos::GeomPtr path_line(const hydro::GridGeometry& g, const hydro::TracePath& p)
 
 } // namespace
 
-std::vector<std::string>
-write_downstream_outputs(const DownstreamResult& res, const io::Layer& farmland,
-                         const FlowGrids& grids, const DownstreamOptions& options,
-                         const std::string& gpkg, const std::string& table, bool overwrite,
-                         const std::vector<std::pair<std::string, std::string>>& about,
-                         const std::vector<const io::Table*>& extra,
-                         const io::OutputStyles& styles) {
+std::vector<std::string> write_downstream_outputs(
+    const DownstreamResult& res, const io::Layer& farmland, const FlowGrids& grids,
+    const DownstreamOptions& options, const std::string& gpkg, const std::string& table,
+    bool overwrite, const std::vector<std::pair<std::string, std::string>>& about,
+    const std::vector<const io::Table*>& extra, const io::OutputStyles& styles) {
     if (!table.empty() && lower_ext(table) != ".csv" && lower_ext(table) != ".xlsx")
         throw UsageError("--table must end in .csv or .xlsx (got '" + table + "')");
     const auto& g = grids.geometry;
@@ -115,7 +113,7 @@ write_downstream_outputs(const DownstreamResult& res, const io::Layer& farmland,
         w.add_layer(t->name, io::OutputGeometry::none, crs, *t, {});
     w.add_metadata(about);
     w.finish();
-    written.push_back(gpkg);
+    written.push_back(io::redact_password(gpkg));
     const std::vector<std::string> sidecars = w.sidecars();
     if (table.empty()) {
         written.insert(written.end(), sidecars.begin(), sidecars.end());

@@ -33,14 +33,18 @@ std::vector<std::string> table_paths(const NearOutputs& o) {
 } // namespace
 
 void check_near_outputs(const NearOutputs& o) {
-    if (lower_ext(o.gpkg) != ".gpkg")
-        throw UsageError("--out: '" + o.gpkg + "' must be a GeoPackage (.gpkg)");
+    if (!io::is_postgis(o.gpkg) && lower_ext(o.gpkg) != ".gpkg")
+        throw UsageError("--out: '" + o.gpkg +
+                         "' must be a GeoPackage (.gpkg) or a PostGIS connection (PG:…)");
     if (!o.table.empty() && lower_ext(o.table) != ".csv" && lower_ext(o.table) != ".xlsx")
         throw UsageError("--table: '" + o.table + "' must end in .csv or .xlsx");
+    io::check_vector_output(o.gpkg,
+                            {"near_pieces", "near_pieces_nearest", "near_rings",
+                             "near_rings_nearest", "near_summary", "near_summary_nearest",
+                             "near_ranking"},
+                            o.overwrite);
     if (o.overwrite) return;
-    std::vector<std::string> all = table_paths(o);
-    all.push_back(o.gpkg);
-    for (const auto& p : all)
+    for (const auto& p : table_paths(o))
         if (fs::exists(p)) throw OutputExistsError("'" + p + "' exists");
 }
 
@@ -67,7 +71,7 @@ std::vector<std::string> write_near_outputs(const NearResult& result, const io::
             w.add_layer(t->name, io::OutputGeometry::none, farmland.crs, *t, {});
         w.add_metadata(o.about);
         w.finish();
-        written.push_back(o.gpkg);
+        written.push_back(io::is_postgis(o.gpkg) ? io::redact_password(o.gpkg) : o.gpkg);
         sidecars = w.sidecars();
     }
     if (o.table.empty()) {

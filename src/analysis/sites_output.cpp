@@ -46,14 +46,17 @@ geos::GeomPtr segment(double x0, double y0, double x1, double y1) {
 } // namespace
 
 void check_sites_outputs(const SitesOutputs& o) {
-    if (lower_ext(o.gpkg) != ".gpkg")
-        throw UsageError("--out: '" + o.gpkg + "' must be a GeoPackage (.gpkg)");
+    if (!io::is_postgis(o.gpkg) && lower_ext(o.gpkg) != ".gpkg")
+        throw UsageError("--out: '" + o.gpkg +
+                         "' must be a GeoPackage (.gpkg) or a PostGIS connection (PG:…)");
     if (!o.table.empty() && lower_ext(o.table) != ".csv" && lower_ext(o.table) != ".xlsx")
         throw UsageError("--table: '" + o.table + "' must end in .csv or .xlsx");
+    io::check_vector_output(o.gpkg,
+                            {"sites", "site_conflicts", "site_uses", "site_receptors",
+                             "site_progress", "site_uncontrolled"},
+                            o.overwrite);
     if (o.overwrite) return;
-    std::vector<std::string> all = table_paths(o);
-    all.push_back(o.gpkg);
-    for (const auto& p : all)
+    for (const auto& p : table_paths(o))
         if (fs::exists(p)) throw OutputExistsError("'" + p + "' exists");
 }
 

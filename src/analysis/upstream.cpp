@@ -281,7 +281,7 @@ write_upstream_outputs(const UpstreamResult& res, const io::Layer& targets,
     w.add_layer(lk.name, io::OutputGeometry::none, crs, lk, {});
     w.add_metadata(about);
     w.finish();
-    std::vector<std::string> written = {gpkg};
+    std::vector<std::string> written = {io::redact_password(gpkg)};
     if (!table.empty()) {
         io::write_table(links, table, options.lang, overwrite);
         written.push_back(table);

@@ -7,6 +7,7 @@
 
 #include "cli/command.hpp"
 #include "cli/options.hpp"
+#include "soilrisk/io/vector_writer.hpp"
 #include "cli/terminal.hpp"
 #include "soilrisk/analysis/classify.hpp"
 #include "soilrisk/core/error.hpp"
@@ -89,9 +90,11 @@ class ClassifyCommand : public Command {
             ->check(CLI::IsMember({"ellipsoidal", "planar"}))
             ->capture_default_str();
         app.add_option("--crs", crs_, "Working CRS (default: CGCS2000 GK zone of the data)");
-        app.add_option("-o,--out", out_, "Output GeoPackage (samples, parcels, tables)")
+        app.add_option("-o,--out", out_,
+                       "Output GeoPackage (samples, parcels, tables), or PostGIS: PG:\"dbname=…\"")
             ->required()
-            ->type_name("OUT.gpkg");
+            ->type_name("OUT.gpkg|PG:…");
+        add_schema_option(app, schema_);
         app.add_option("--table", table_, "Also write the tables as an XLSX workbook")
             ->type_name("T.xlsx");
         app.add_option("--csv", csv_dir_, "Also write every table as CSV into this folder")
@@ -100,6 +103,13 @@ class ClassifyCommand : public Command {
     }
 
     int run(const GlobalOptions& global) override {
+        out_ = vector_output(out_, schema_);
+        // PostGIS: connects and checks the tables now, before the work.
+        if (io::is_postgis(out_))
+            io::check_vector_output(out_,
+                                    {"parcels", "samples", "crops", "units", "change_matrix",
+                                     "changed_parcels", "weak_evidence", "safe_utilisation"},
+                                    overwrite_);
         apply_field_roles(farmland_, farmland_fields_);
         apply_field_roles(samples_, samples_fields_);
         apply_field_roles(crops_, crops_fields_);
@@ -184,7 +194,7 @@ class ClassifyCommand : public Command {
         msg << result.parcel_results.size() << " parcels, " << samples.features.size()
             << " soil samples (" << analysis::to_string(o.method) << "): " << changed
             << " changed (" << up << " upgrade, " << down << " downgrade), " << weak
-            << " unchanged with weak evidence; wrote " << out_;
+            << " unchanged with weak evidence; wrote " << io::redact_password(out_);
         log_info(msg.str());
         return 0;
     }
@@ -195,7 +205,8 @@ class ClassifyCommand : public Command {
     std::string invalid_ = "fix", method_ = "inside", max_distance_ = "500m", combine_ = "worst",
                 idw_radius_ = "1000m", idw_cell_ = "20m", nd_ = "half", crop_distance_ = "0", crop_,
                 standard_, food_standard_, food_edition_, rules_, rate_basis_ = "current",
-                area_ = "ellipsoidal", crs_, out_, table_, csv_dir_, default_landuse_;
+                area_ = "ellipsoidal", crs_, out_, schema_, table_, csv_dir_,
+                default_landuse_;
     double idw_power_ = 2, target_ = 91;
     int idw_neighbours_ = 12;
     std::optional<double> default_ph_;

@@ -9,6 +9,7 @@
 
 #include "cli/command.hpp"
 #include "cli/options.hpp"
+#include "soilrisk/io/vector_writer.hpp"
 #include "cli/terminal.hpp"
 #include "soilrisk/analysis/downstream.hpp"
 #include "soilrisk/core/error.hpp"
@@ -18,8 +19,9 @@
 
 namespace soilrisk::cli {
 
-/// Cache folder of conditioned DEMs next to an output file.
+/// Cache folder of conditioned DEMs next to an output file ("": none for PostGIS outputs).
 std::string flow_cache_dir(const std::string& out) {
+    if (io::is_connection_string(out)) return "";
     const auto parent = std::filesystem::path(out).parent_path();
     return ((parent.empty() ? std::filesystem::path(".") : parent) / ".soilrisk-cache").string();
 }
@@ -51,7 +53,10 @@ class DownstreamCommand : public Command {
         app.add_option("--area", area_, "Area: ellipsoidal (geodesic) or planar")
             ->check(CLI::IsMember({"ellipsoidal", "planar"}))
             ->capture_default_str();
-        app.add_option("-o,--out", out_, "Output GeoPackage")->required()->type_name("OUT.gpkg");
+        app.add_option("-o,--out", out_, "Output GeoPackage, or PostGIS: PG:\"dbname=…\"")
+            ->required()
+            ->type_name("OUT.gpkg|PG:…");
+        add_schema_option(app, schema_);
         app.add_option("--table", table_, "Area table: .xlsx or .csv")->type_name("T.xlsx|T.csv");
         app.add_flag("--no-cache", no_cache_,
                      "Do not cache the conditioned DEM next to the output");
@@ -70,6 +75,13 @@ class DownstreamCommand : public Command {
         o.bands = parse_length_list(bands_, "--bands");
         o.area = parse_area_mode(area_);
         o.lang = io::parse_lang(global.lang);
+        out_ = vector_output(out_, schema_);
+        // PostGIS: connects and checks the tables now, before the work.
+        if (io::is_postgis(out_))
+            io::check_vector_output(out_,
+                                    {"flow_paths", "corridors", "downstream_parcels",
+                                     "downstream_summary", "downstream_ranking", "ranking"},
+                                    overwrite_);
         if (!overwrite_)
             for (const auto& p : {out_, table_})
                 if (!p.empty() && std::filesystem::exists(p))
@@ -135,7 +147,7 @@ class DownstreamCommand : public Command {
     io::VectorInput farmland_, sources_;
     std::vector<std::string> farmland_fields_, sources_fields_;
     std::string dem_, reach_ = "10km", corridor_ = "500m", max_height_ = "10m",
-                      bands_ = "2km,5km,10km", nodata_as_ = "outlet", area_ = "ellipsoidal", out_,
+                      bands_ = "2km,5km,10km", nodata_as_ = "outlet", area_ = "ellipsoidal", out_, schema_,
                       table_, invalid_ = "fix";
     bool overwrite_ = false, no_cache_ = false;
 };

@@ -1,5 +1,6 @@
 // soilrisk near --farmland F --sources S [--rings 0,500,1000,2000] [--by county]
-//               --out OUT.gpkg [--table T.xlsx|T.csv]: farmland around pollution sources.
+//               --out OUT.gpkg|PG:… [--schema S] [--table T.xlsx|T.csv]: farmland around
+//               pollution sources.
 #include <CLI/CLI.hpp>
 
 #include <chrono>
@@ -31,9 +32,11 @@ class NearCommand : public Command {
         app.add_option("--by", by_, "Also break the tables down by these farmland roles/fields")
             ->delimiter(',')
             ->type_name("ROLE[,ROLE]");
-        app.add_option("-o,--out", out_, "Output GeoPackage (pieces, rings, tables)")
+        app.add_option("-o,--out", out_,
+                       "Output GeoPackage (pieces, rings, tables), or PostGIS: PG:\"dbname=…\"")
             ->required()
-            ->type_name("OUT.gpkg");
+            ->type_name("OUT.gpkg|PG:…");
+        add_schema_option(app, schema_);
         app.add_option("--table", table_, "Area table: .xlsx (formatted) or .csv (UTF-8 BOM)")
             ->type_name("T.xlsx|T.csv");
         app.add_option("--quad-segs", options_.quad_segs,
@@ -63,7 +66,7 @@ class NearCommand : public Command {
         options_.by = by_;
         options_.lang = io::parse_lang(global.lang);
         analysis::NearOutputs outputs;
-        outputs.gpkg = out_;
+        outputs.gpkg = vector_output(out_, schema_);
         outputs.table = table_;
         outputs.overwrite = overwrite_;
         outputs.styles = render::output_styles("near", options_.lang, global.sld);
@@ -111,7 +114,7 @@ class NearCommand : public Command {
   private:
     io::VectorInput farmland_, sources_;
     std::vector<std::string> farmland_fields_, sources_fields_, by_;
-    std::string rings_ = "0,500,1000,2000", out_, table_, grid_ = "0", area_ = "ellipsoidal", crs_,
+    std::string rings_ = "0,500,1000,2000", out_, schema_, table_, grid_ = "0", area_ = "ellipsoidal", crs_,
                 invalid_ = "fix";
     bool overwrite_ = false;
     analysis::NearOptions options_;

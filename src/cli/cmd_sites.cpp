@@ -44,9 +44,12 @@ class SitesCommand : public Command {
                        "Sensitive (一住两公) use-code table (TOML; default: 国土空间用地用海分类 "
                        "07/08)")
             ->type_name("TABLE.toml");
-        app.add_option("-o,--out", out_, "Output GeoPackage (sites, conflicts, uses, receptors)")
+        app.add_option("-o,--out", out_,
+                       "Output GeoPackage (sites, conflicts, uses, receptors), or PostGIS: "
+                       "PG:\"dbname=…\"")
             ->required()
-            ->type_name("OUT.gpkg");
+            ->type_name("OUT.gpkg|PG:…");
+        add_schema_option(app, schema_);
         app.add_option("--table", table_, "Tables: .xlsx (formatted) or .csv (UTF-8 BOM)")
             ->type_name("T.xlsx|T.csv");
         app.add_option("--area", area_, "Area: ellipsoidal (geodesic) or planar")
@@ -69,7 +72,7 @@ class SitesCommand : public Command {
         options_.lang = io::parse_lang(global.lang);
         const analysis::LanduseCodeTable table = analysis::load_landuse_table(landuse_table_);
         analysis::SitesOutputs outputs;
-        outputs.gpkg = out_;
+        outputs.gpkg = vector_output(out_, schema_);
         outputs.table = table_;
         outputs.overwrite = overwrite_;
         outputs.styles = render::output_styles("sites", io::parse_lang(global.lang), global.sld);
@@ -111,7 +114,7 @@ class SitesCommand : public Command {
   private:
     io::VectorInput sites_, plan_, receptors_;
     std::vector<std::string> sites_fields_, plan_fields_, receptors_fields_;
-    std::string distances_ = "500m,1km", out_, table_, area_ = "ellipsoidal", crs_,
+    std::string distances_ = "500m,1km", out_, schema_, table_, area_ = "ellipsoidal", crs_,
                 invalid_ = "fix", landuse_table_;
     double target_pct_ = 35;
     bool overwrite_ = false;

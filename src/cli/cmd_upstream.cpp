@@ -8,6 +8,7 @@
 
 #include "cli/command.hpp"
 #include "cli/options.hpp"
+#include "soilrisk/io/vector_writer.hpp"
 #include "cli/terminal.hpp"
 #include "soilrisk/analysis/upstream.hpp"
 #include "soilrisk/core/error.hpp"
@@ -38,7 +39,10 @@ class UpstreamCommand : public Command {
         app.add_option("--nodata-as", nodata_as_, "DEM nodata cells: outlet or wall")
             ->check(CLI::IsMember({"outlet", "wall"}))
             ->capture_default_str();
-        app.add_option("-o,--out", out_, "Output GeoPackage")->required()->type_name("OUT.gpkg");
+        app.add_option("-o,--out", out_, "Output GeoPackage, or PostGIS: PG:\"dbname=…\"")
+            ->required()
+            ->type_name("OUT.gpkg|PG:…");
+        add_schema_option(app, schema_);
         app.add_option("--table", table_, "Table of links: .xlsx or .csv");
         app.add_flag("--no-cache", no_cache_, "Do not cache the conditioned DEM");
         app.add_flag("--overwrite", overwrite_, "Replace outputs that exist");
@@ -52,6 +56,11 @@ class UpstreamCommand : public Command {
         analysis::UpstreamOptions o;
         o.cluster_distance_m = parse_length(cluster_, "--cluster-distance");
         o.lang = io::parse_lang(global.lang);
+        out_ = vector_output(out_, schema_);
+        // PostGIS: connects and checks the tables now, before the work.
+        if (io::is_postgis(out_))
+            io::check_vector_output(
+                out_, {"catchments", "targets", "upstream_sources", "upstream_links"}, overwrite_);
         if (!overwrite_)
             for (const auto& p : {out_, table_})
                 if (!p.empty() && std::filesystem::exists(p))
@@ -93,7 +102,7 @@ class UpstreamCommand : public Command {
   private:
     io::VectorInput targets_, sources_;
     std::vector<std::string> targets_fields_, sources_fields_;
-    std::string dem_, cluster_ = "0", nodata_as_ = "outlet", out_, table_, invalid_ = "fix";
+    std::string dem_, cluster_ = "0", nodata_as_ = "outlet", out_, schema_, table_, invalid_ = "fix";
     bool overwrite_ = false, no_cache_ = false;
 };
 

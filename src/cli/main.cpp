@@ -16,6 +16,7 @@
 #include "soilrisk/core/log.hpp"
 #include "soilrisk/core/runtime.hpp"
 #include "soilrisk/io/output.hpp"
+#include "soilrisk/io/vector.hpp"
 
 namespace soilrisk::cli {
 
@@ -98,8 +99,9 @@ int main(int argc, char** argv) {
     }
 
     global.lang_given = lang->count() > 0;
+    // Recorded in outputs and manifests: never with a database password.
     for (int i = 0; i < argc; ++i)
-        global.command_line += (i ? " " : "") + std::string(argv[i]);
+        global.command_line += (i ? " " : "") + io::redact_password(argv[i]);
     install_terminal_logging(global);
     install_signal_handlers();
     try {

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "soilrisk/core/error.hpp"
+#include "soilrisk/io/vector_writer.hpp"
 
 namespace soilrisk::cli {
 
@@ -17,6 +18,9 @@ void add_vector_input(CLI::App& app, io::VectorInput& input, std::vector<std::st
     if (required) path->required();
     app.add_option(p + "layer", input.layer, "Layer name (when the source has several)")
         ->type_name("NAME");
+    app.add_option(p + "sql", input.sql,
+                   "A query instead of a layer, in the source's SQL (PostgreSQL for PG:…)")
+        ->type_name("SELECT…");
     app.add_option(p + "encoding", input.encoding,
                    "Attribute encoding when the file does not say (e.g. GBK, UTF-8)");
     app.add_option(p + "assume-crs", input.assume_crs,
@@ -39,6 +43,22 @@ void apply_field_roles(io::VectorInput& input, const std::vector<std::string>& f
                              "field: '" + item + "' must be ROLE=FIELD, e.g. category=LB");
         input.fields[item.substr(0, eq)] = item.substr(eq + 1);
     }
+}
+
+void add_schema_option(CLI::App& app, std::string& schema) {
+    app.add_option("--schema", schema,
+                   "PostGIS output (--out PG:…): schema for the result tables, created if "
+                   "missing (default: soilrisk)")
+        ->type_name("NAME");
+}
+
+std::string vector_output(const std::string& out, const std::string& schema) {
+    if (!io::is_postgis(out)) return io::postgis_output(out, schema); // rejects --schema
+    std::string lowered = out;
+    for (char& c : lowered)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const bool in_string = lowered.find("active_schema") != std::string::npos;
+    return io::postgis_output(out, schema.empty() && !in_string ? "soilrisk" : schema);
 }
 
 void add_invalid_option(CLI::App& app, std::string& policy_text) {

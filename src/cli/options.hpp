@@ -23,6 +23,14 @@ void add_vector_input(CLI::App& app, io::VectorInput& input, std::vector<std::st
 /// Moves "role=field" strings into input.fields; throws UsageError on bad syntax.
 void apply_field_roles(io::VectorInput& input, const std::vector<std::string>& fields);
 
+/// Declares --schema NAME (PostGIS outputs: the schema the result tables go into).
+void add_schema_option(CLI::App& app, std::string& schema);
+
+/// The vector output to write: `out` as given for a file; for "PG:…" the connection with
+/// the schema (--schema, else an active_schema= in the string, else "soilrisk").
+/// UsageError for --schema with a file output.
+std::string vector_output(const std::string& out, const std::string& schema);
+
 /// Declares --invalid fix|skip|error into `policy_text`.
 void add_invalid_option(CLI::App& app, std::string& policy_text);
 

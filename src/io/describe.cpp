@@ -9,7 +9,7 @@ namespace {
 LayerInfo describe_one(const VectorInput& input) {
     VectorReader reader(input);
     LayerInfo info;
-    info.path = input.path;
+    info.path = redact_password(input.path);
     info.driver = reader.driver();
     info.layer = reader.layer_name();
     info.crs_name = reader.crs().name();
@@ -38,7 +38,7 @@ LayerInfo describe_one(const VectorInput& input) {
 std::vector<LayerInfo> describe(const VectorInput& input_in) {
     VectorInput input = input_in;
     input.allow_empty = true;
-    if (!input.layer.empty()) return {describe_one(input)};
+    if (!input.layer.empty() || !input.sql.empty()) return {describe_one(input)};
     const auto names = list_layers(input.path);
     if (names.size() <= 1) return {describe_one(input)};
     std::vector<LayerInfo> out;

@@ -48,6 +48,29 @@ void CPL_STDCALL CplErrorCapture::handler(CPLErr level, CPLErrorNum, const char*
     }
 }
 
+std::string one_line(const std::string& text) {
+    std::string line;
+    for (char c : text) {
+        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+        if (c == ' ' && (line.empty() || line.back() == ' ')) continue;
+        line += c;
+    }
+    while (!line.empty() && line.back() == ' ')
+        line.pop_back();
+    return line;
+}
+
+std::string postgis_connect_error(const std::string& what, const std::string& gdal_message) {
+    // libpq's messages span lines ("connection to server … failed: …\n\tIs the server
+    // running …"): one line, and never the password.
+    const std::string detail = one_line(redact_password(gdal_message));
+    return what + ": cannot connect to PostgreSQL" +
+           (detail.empty() ? std::string() : " (" + detail + ")") +
+           "; check the connection string (PG:\"dbname=… host=… port=… user=…\"), that the "
+           "server is running and accepts this user, and that GDAL has its PostgreSQL driver "
+           "(ogrinfo --formats)";
+}
+
 geos::GeomPtr make_valid_keep(const GEOSGeom_t* g, GeometryKind kind) {
     const auto ctx = geos::ctx();
     GEOSMakeValidParams* params = GEOSMakeValidParams_create_r(ctx);

@@ -39,6 +39,13 @@ class CplErrorCapture {
     std::string failure_;
 };
 
+/// `text` on one line: line breaks and tabs become spaces, runs of spaces one space.
+std::string one_line(const std::string& text);
+
+/// The error for a PostgreSQL connection that failed: `what` (already redacted) and
+/// GDAL's message (redacted and on one line here), with what to check.
+std::string postgis_connect_error(const std::string& what, const std::string& gdal_message);
+
 /// Repairs an invalid geometry with GEOS MakeValid (structure method) and keeps only the
 /// parts of the expected kind (polygonal for polygon layers, lineal for line layers).
 /// Returns null or empty when nothing of that kind is left.

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <gdal_priv.h>
@@ -74,15 +75,6 @@ std::optional<fs::path> sibling(const fs::path& shp, std::string_view ext) {
     return std::nullopt;
 }
 
-bool is_connection_string(const std::string& path) {
-    // "PG:dbname=…", "MSSQL:…", "WFS:…", "/vsizip/…": not plain files.
-    const auto colon = path.find(':');
-    return (colon != std::string::npos && colon >= 2 && colon <= 10 &&
-            std::all_of(path.begin(), path.begin() + static_cast<long>(colon),
-                        [](char c) { return std::isalpha(static_cast<unsigned char>(c)); })) ||
-           path.rfind("/vsi", 0) == 0;
-}
-
 const char* const kXNames = "x,lon,lng,long,longitude,经度,东经,easting,X,LON,LONGITUDE";
 const char* const kYNames = "y,lat,latitude,纬度,北纬,northing,Y,LAT,LATITUDE";
 
@@ -110,6 +102,62 @@ GeometryKind kind_of(OGRwkbGeometryType t) {
 }
 
 } // namespace
+
+bool is_connection_string(const std::string& path) {
+    // "PG:dbname=…", "MSSQL:…", "WFS:…", "/vsizip/…": not plain files.
+    const auto colon = path.find(':');
+    return (colon != std::string::npos && colon >= 2 && colon <= 10 &&
+            std::all_of(path.begin(), path.begin() + static_cast<long>(colon),
+                        [](char c) { return std::isalpha(static_cast<unsigned char>(c)); })) ||
+           path.rfind("/vsi", 0) == 0;
+}
+
+bool is_postgis(const std::string& path) {
+    return path.size() >= 3 && iequals(std::string_view(path).substr(0, 3), "PG:");
+}
+
+std::string redact_password(const std::string& path) {
+    std::string out = path;
+    // URI form: postgresql://user:secret@host/db
+    for (const char* scheme : {"postgresql://", "postgres://"}) {
+        const auto at_scheme = lower(out).find(scheme);
+        if (at_scheme == std::string::npos) continue;
+        const auto start = at_scheme + std::strlen(scheme);
+        const auto at = out.find('@', start);
+        const auto colon = out.find(':', start);
+        if (at != std::string::npos && colon != std::string::npos && colon < at)
+            out.replace(colon + 1, at - colon - 1, "***");
+    }
+    // key=value form: password=secret, password = 'with spaces'
+    std::size_t pos = 0;
+    while ((pos = lower(out).find("password", pos)) != std::string::npos) {
+        std::size_t i = pos + 8;
+        while (i < out.size() && out[i] == ' ')
+            ++i;
+        if (i >= out.size() || out[i] != '=') {
+            pos = i;
+            continue;
+        }
+        ++i;
+        while (i < out.size() && out[i] == ' ')
+            ++i;
+        std::size_t end = i;
+        if (end < out.size() && out[end] == '\'') {
+            ++end;
+            while (end < out.size() && out[end] != '\'') {
+                if (out[end] == '\\') ++end;
+                ++end;
+            }
+            end = std::min(out.size(), end + 1);
+        } else {
+            while (end < out.size() && !std::isspace(static_cast<unsigned char>(out[end])))
+                ++end;
+        }
+        out.replace(i, end - i, "***");
+        pos = i + 3;
+    }
+    return out;
+}
 
 InvalidPolicy parse_invalid_policy(std::string_view text) {
     if (text == "fix") return InvalidPolicy::fix;
@@ -215,8 +263,18 @@ struct VectorReader::Impl {
     std::vector<std::string> warnings;
     bool raw_strings = false;     // shapefile opened with ENCODING="" (we decode)
     std::vector<FieldDef> fields; // decoded names
+    bool sql_result = false;      // `layer` is a result set of input.sql (released on close)
+    int fid_field = -1;           // OGR field that holds the feature ids (SQL results)
+    std::vector<int> ogr_index;   // OGR field index of each entry of `fields`
 
-    std::string what() const { return input.role + " '" + input.path + "'"; }
+    Impl() = default;
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
+    ~Impl() {
+        if (sql_result && layer && ds) ds->ReleaseResultSet(layer);
+    }
+
+    std::string what() const { return input.role + " '" + redact_password(input.path) + "'"; }
 
     void open();
     void pick_layer();
@@ -263,6 +321,7 @@ void VectorReader::Impl::open() {
                                copts.data(), nullptr));
     if (!ds) {
         std::string detail = capture.message();
+        if (is_postgis(path)) throw IoError(postgis_connect_error(what(), detail));
         throw IoError(what() + " cannot be opened as a vector layer" +
                       (detail.empty() ? std::string("") : " (" + detail + ")") +
                       "; supported are Shapefile, GeoPackage, FileGDB, GeoJSON, FlatGeobuf, CSV, "
@@ -279,8 +338,58 @@ void VectorReader::Impl::pick_layer() {
     std::vector<std::string> names;
     for (int i = 0; i < n; ++i)
         names.emplace_back(ds->GetLayer(i)->GetName());
+    if (!input.sql.empty()) {
+        if (!input.layer.empty())
+            throw UsageError(what() + ": give either " + opt(input.role, "layer") + " or " +
+                             opt(input.role, "sql") + ", not both");
+        CplErrorCapture capture;
+        layer = ds->ExecuteSQL(input.sql.c_str(), nullptr, nullptr);
+        if (!layer) {
+            // PostgreSQL: "ERROR:  relation … does not exist\nLINE 1: DECLARE … ^": the
+            // first line says it.
+            std::string detail = capture.message();
+            if (const auto line = detail.find("\nLINE "); line != std::string::npos)
+                detail.resize(line);
+            detail = one_line(detail);
+            throw DataError(
+                what() + ": the query \"" + input.sql + "\" failed" +
+                (detail.empty() ? std::string() : " (" + detail + ")") +
+                "; tables are: " + (names.empty() ? std::string("(none)") : join(names)));
+        }
+        sql_result = true;
+        layer_name = "SQL \"" + input.sql + "\"";
+        // A query's rows are numbered from 0; when it selects the table's id column ("fid"
+        // as ogr2ogr and GeoPackage name it, or "ogc_fid"), that column gives the feature
+        // ids, so that results match those from the table itself.
+        const char* fid_column = layer->GetFIDColumn();
+        if (!fid_column || !*fid_column) {
+            OGRFeatureDefn* defn = layer->GetLayerDefn();
+            for (const char* name : {"fid", "ogc_fid"}) {
+                const int i = defn->GetFieldIndex(name);
+                if (i >= 0 && (defn->GetFieldDefn(i)->GetType() == OFTInteger ||
+                               defn->GetFieldDefn(i)->GetType() == OFTInteger64)) {
+                    fid_field = i;
+                    break;
+                }
+            }
+        }
+        return;
+    }
     if (!input.layer.empty()) {
         layer = ds->GetLayerByName(input.layer.c_str());
+        if (!layer && input.layer.find('.') == std::string::npos) {
+            // PostGIS names tables outside the connection's current schema "schema.table"
+            // (e.g. public tables for a user whose own schema exists): one table of that
+            // name in any schema is the one meant.
+            std::vector<std::string> matches;
+            for (const auto& name : names)
+                if (name.size() > input.layer.size() &&
+                    name[name.size() - input.layer.size() - 1] == '.' &&
+                    name.compare(name.size() - input.layer.size(), std::string::npos,
+                                 input.layer) == 0)
+                    matches.push_back(name);
+            if (matches.size() == 1) layer = ds->GetLayerByName(matches[0].c_str());
+        }
         if (!layer)
             throw DataError(what() + " has no layer '" + input.layer + "'; layers are: " +
                             (names.empty() ? std::string("(none)") : join(names)));
@@ -488,6 +597,8 @@ VectorReader::VectorReader(VectorInput input) : impl_(std::make_unique<Impl>()) 
     detail::Decoder names(decode_names ? impl_->encoding : std::string("UTF-8"));
     OGRFeatureDefn* defn = impl_->layer->GetLayerDefn();
     for (int i = 0; i < defn->GetFieldCount(); ++i) {
+        if (i == impl_->fid_field) continue;
+        impl_->ogr_index.push_back(i);
         OGRFieldDefn* fd = defn->GetFieldDefn(i);
         FieldDef f;
         f.name = names.decode(fd->GetNameRef());
@@ -579,7 +690,7 @@ void VectorReader::set_spatial_filter(std::vector<Extent> rectangles) {
 Layer VectorReader::read(const Crs& target, Progress progress) {
     Impl& im = *impl_;
     Layer out;
-    out.source = im.input.path;
+    out.source = redact_password(im.input.path);
     out.name = im.layer_name;
     out.role = im.input.role;
     out.native_crs = im.crs;
@@ -613,7 +724,7 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
 
     const std::int64_t total = std::max<std::int64_t>(1, im.layer->GetFeatureCount(FALSE));
     OGRFeatureDefn* defn = im.layer->GetLayerDefn();
-    const int nfields = defn->GetFieldCount();
+    const int nfields = static_cast<int>(im.ogr_index.size());
     std::set<GeometryKind> kinds;
 
     // Features are fetched serially (OGR and the coordinate transformation are
@@ -705,7 +816,9 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
         ++out.report.features_read;
         Pending pf;
         Feature& feat = pf.feat;
-        feat.fid = f->GetFID();
+        feat.fid = im.fid_field >= 0 && f->IsFieldSetAndNotNull(im.fid_field)
+                       ? static_cast<std::int64_t>(f->GetFieldAsInteger64(im.fid_field))
+                       : f->GetFID();
         pf.ogr.reset(f->StealGeometry());
         OGRGeometry* g = pf.ogr.get();
         if (!g || g->IsEmpty()) {
@@ -726,19 +839,20 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
         }
         pf.kind = kind_of(g->getGeometryType());
         feat.values.resize(nfields);
-        for (int i = 0; i < nfields; ++i) {
+        for (int k = 0; k < nfields; ++k) {
+            const int i = im.ogr_index[static_cast<std::size_t>(k)];
             if (!f->IsFieldSetAndNotNull(i)) continue;
             switch (defn->GetFieldDefn(i)->GetType()) {
             case OFTInteger:
             case OFTInteger64:
-                feat.values[i] = static_cast<std::int64_t>(f->GetFieldAsInteger64(i));
+                feat.values[k] = static_cast<std::int64_t>(f->GetFieldAsInteger64(i));
                 break;
             case OFTReal:
-                feat.values[i] = f->GetFieldAsDouble(i);
+                feat.values[k] = f->GetFieldAsDouble(i);
                 break;
             default: {
                 const char* raw = f->GetFieldAsString(i);
-                feat.values[i] = decoder ? decoder->decode(raw) : std::string(raw);
+                feat.values[k] = decoder ? decoder->decode(raw) : std::string(raw);
             }
             }
         }
@@ -760,7 +874,10 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
                         "); it looks truncated or damaged, export the layer again (for a "
                         "shapefile: the .shp, .shx and .dbf together)");
     };
-    if (im.input.spatial_filter.empty()) {
+    // The rows of a query without an id column are numbered anew by every pass: one
+    // unfiltered pass then (the filter only saves reading).
+    const bool filtered = !im.input.spatial_filter.empty() && !(im.sql_result && im.fid_field < 0);
+    if (!filtered) {
         im.layer->ResetReading();
         for (auto& f : *im.layer) {
             check_read(f->GetFID());
@@ -794,7 +911,10 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
             im.layer->ResetReading();
             for (auto& f : *im.layer) {
                 check_read(f->GetFID());
-                if (seen.insert(f->GetFID()).second) fetch(f.get());
+                const GIntBig id = im.fid_field >= 0 && f->IsFieldSetAndNotNull(im.fid_field)
+                                       ? f->GetFieldAsInteger64(im.fid_field)
+                                       : f->GetFID();
+                if (seen.insert(id).second) fetch(f.get());
                 last_fid = f->GetFID();
             }
             check_read(-1);
@@ -802,7 +922,7 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
         im.layer->SetSpatialFilter(nullptr);
     }
     flush();
-    if (!im.input.spatial_filter.empty())
+    if (filtered)
         std::stable_sort(out.features.begin(), out.features.end(),
                          [](const Feature& a, const Feature& b) { return a.fid < b.fid; });
     progress(1.0, "read");
@@ -871,8 +991,10 @@ std::vector<std::string> list_layers(const std::string& path) {
     CplErrorCapture capture;
     GdalDatasetPtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
     if (!ds)
-        throw IoError("'" + path + "' cannot be opened as a vector layer" +
-                      (capture.message().empty() ? std::string() : " (" + capture.message() + ")") +
+        throw IoError("'" + redact_password(path) + "' cannot be opened as a vector layer" +
+                      (capture.message().empty()
+                           ? std::string()
+                           : " (" + redact_password(capture.message()) + ")") +
                       "; check that it is a complete Shapefile, GeoPackage, FileGDB, GeoJSON, "
                       "CSV or other file GDAL reads (an empty or damaged file is not)");
     std::vector<std::string> out;

@@ -3,17 +3,21 @@
 
 #include <algorithm>
 #include <cctype>
-#include <filesystem>
 #include <cpl_error.h>
+#include <filesystem>
 #include <gdal_priv.h>
 #include <geos_c.h>
+#include <map>
 #include <mutex>
 #include <ogr_geometry.h>
 #include <ogrsf_frmts.h>
+#include <optional>
 #include <stdexcept>
 
+#include "io/gdal_util.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/geos.hpp"
+#include "soilrisk/core/log.hpp"
 #include "soilrisk/io/output.hpp"
 
 namespace soilrisk::io {
@@ -50,6 +54,75 @@ std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return s;
+}
+
+/// GDAL's last message on one line, without passwords (PostgreSQL's span lines).
+std::string one_line_message() {
+    const char* msg = CPLGetLastErrorMsg();
+    return msg && *msg ? ": " + one_line(redact_password(msg)) : std::string();
+}
+
+std::string quote_ident(const std::string& name) {
+    std::string q = "\"";
+    for (char c : name) {
+        if (c == '"') q += '"';
+        q += c;
+    }
+    return q + "\"";
+}
+
+std::string quote_literal(const std::string& text) {
+    std::string q = "'";
+    for (char c : text) {
+        if (c == '\'') q += '\'';
+        q += c;
+    }
+    return q + "'";
+}
+
+/// Value of `key` in a libpq key=value connection string (value unquoted), and the
+/// string without that pair.
+std::pair<std::string, std::string> take_conn_key(const std::string& conn, const std::string& key) {
+    std::size_t pos = 0;
+    while (pos < conn.size()) {
+        while (pos < conn.size() && std::isspace(static_cast<unsigned char>(conn[pos])))
+            ++pos;
+        const std::size_t start = pos;
+        while (pos < conn.size() && conn[pos] != '=' &&
+               !std::isspace(static_cast<unsigned char>(conn[pos])))
+            ++pos;
+        std::size_t key_start = start;
+        std::string k = conn.substr(start, pos - start);
+        if (lower(k).rfind("pg:", 0) == 0) { // "PG:key=value …": the first pair
+            k = k.substr(3);
+            key_start += 3;
+        }
+        while (pos < conn.size() && conn[pos] == ' ')
+            ++pos;
+        if (pos >= conn.size() || conn[pos] != '=') continue;
+        ++pos;
+        while (pos < conn.size() && conn[pos] == ' ')
+            ++pos;
+        std::string value;
+        if (pos < conn.size() && conn[pos] == '\'') {
+            ++pos;
+            while (pos < conn.size() && conn[pos] != '\'') {
+                if (conn[pos] == '\\' && pos + 1 < conn.size()) ++pos;
+                value += conn[pos++];
+            }
+            ++pos;
+        } else {
+            while (pos < conn.size() && !std::isspace(static_cast<unsigned char>(conn[pos])))
+                value += conn[pos++];
+        }
+        if (lower(k) == key) {
+            std::string rest = conn.substr(0, key_start) + conn.substr(std::min(pos, conn.size()));
+            while (!rest.empty() && rest.back() == ' ')
+                rest.pop_back();
+            return {value, rest};
+        }
+    }
+    return {"", conn};
 }
 
 OGRwkbGeometryType ogr_type(OutputGeometry type) {
@@ -139,7 +212,6 @@ OGRGeometryUniquePtr to_ogr(GEOSWKBWriter* writer, const GEOSGeom_t* g, OGRwkbGe
     if (have != type) geom.reset(OGRGeometryFactory::forceTo(geom.release(), type));
     return geom;
 }
-
 
 /// The layer_styles table with QGIS's schema (QgsOgrProviderMetadata::saveStyle).
 OGRLayer& styles_table(GDALDataset& ds, const std::string& where) {
@@ -243,38 +315,207 @@ write_sld_sidecars(const std::string& gpkg,
     return written;
 }
 
-namespace {
-
-} // namespace
+namespace {} // namespace
 
 struct GpkgWriter::Impl {
-    AtomicOutput out;
+    std::string path;    ///< as given
+    std::string display; ///< for messages (password redacted)
+    bool overwrite = false;
+    std::optional<AtomicOutput> out; ///< GeoPackage: the temporary file
+    bool pg = false;                 ///< PostGIS: everything in one transaction
+    std::string schema;              ///< PostGIS: the schema written to
+    bool in_transaction = false;
     GDALDatasetUniquePtr ds; // declared after `out`: closed before the temporary is removed
+    std::map<std::string, OGRLayer*> layers; ///< layers written, by name as given
+    std::vector<std::pair<std::string, std::string>> pg_about;
+    bool styles_failed = false; ///< PostGIS: styles could not be written (warned once)
     bool finished = false;
     bool failed = false; ///< a write failed midway: the file is incomplete, only discard it
-    bool overwrite = false;
     OutputStyles styles;
     std::vector<std::pair<std::string, LayerStyleDocs>> styled; ///< for the SLD sidecars
     std::vector<std::string> sidecars;
 
-    Impl(std::string path, bool overwrite_)
-        : out(std::move(path), overwrite_), overwrite(overwrite_) {}
+    Impl(std::string p, bool ow)
+        : path(std::move(p)), display(redact_password(path)), overwrite(ow) {}
+    Impl(const Impl&) = delete;
+    Impl& operator=(const Impl&) = delete;
+    ~Impl() {
+        // PostGIS: whatever was written is dropped with the transaction.
+        if (pg && ds && in_transaction) {
+            QuietGdal quiet;
+            ds->RollbackTransaction();
+        }
+    }
 
     OGRLayer& layer(const std::string& name) {
-        OGRLayer* l = ds->GetLayerByName(name.c_str());
-        if (!l)
-            throw std::logic_error("GeoPackage '" + out.final_path() + "' has no layer '" + name +
-                                   "'");
-        return *l;
+        const auto it = layers.find(name);
+        if (it == layers.end())
+            throw std::logic_error("output '" + display + "' has no layer '" + name + "'");
+        return *it->second;
+    }
+
+    /// "schema"."name" for SQL.
+    std::string qualified(const std::string& name) const {
+        return quote_ident(schema) + "." + quote_ident(name);
+    }
+
+    /// Runs an SQL statement on the PostGIS connection; throws IoError with GDAL's
+    /// message on failure.
+    void pg_exec(const std::string& sql, const std::string& what) {
+        CPLErrorReset();
+        OGRLayer* result = ds->ExecuteSQL(sql.c_str(), nullptr, nullptr);
+        if (result) ds->ReleaseResultSet(result);
+        if (CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal)
+            throw IoError("cannot " + what + " in '" + display + "'" + one_line_message());
+    }
+
+    /// First column of the first row of a query ("" when there is no row).
+    std::string pg_value(const std::string& sql) {
+        CPLErrorReset();
+        OGRLayer* result = ds->ExecuteSQL(sql.c_str(), nullptr, nullptr);
+        std::string value;
+        if (result) {
+            if (OGRFeatureUniquePtr f{result->GetNextFeature()})
+                if (f->GetFieldCount() > 0 && f->IsFieldSetAndNotNull(0))
+                    value = f->GetFieldAsString(0);
+            ds->ReleaseResultSet(result);
+        }
+        if (CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal)
+            throw IoError("cannot query '" + display + "'" + one_line_message());
+        return value;
+    }
+
+    /// Table kind of schema.name: "" (none), "r" (table), "v" (view), … (pg_class.relkind).
+    std::string pg_relkind(const std::string& name) {
+        return pg_value("SELECT c.relkind FROM pg_catalog.pg_class c JOIN "
+                        "pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = " +
+                        quote_literal(schema) + " AND c.relname = " + quote_literal(name));
+    }
+
+    /// Before a layer is created in PostGIS: an existing table is an error without
+    /// overwrite, else dropped (inside the transaction: restored if the run fails).
+    void pg_make_room(const std::string& name) {
+        const std::string kind = pg_relkind(name);
+        if (kind.empty()) return;
+        const std::string where = schema + "." + name;
+        if (!overwrite) throw OutputExistsError("table " + where + " exists in '" + display + "'");
+        if (kind != "r" && kind != "p")
+            throw IoError(where + " in '" + display +
+                          "' is not a table (a view?); drop or rename it, or write to "
+                          "another schema");
+        // The driver drops with CASCADE, which would take the user's views along.
+        const std::string views = pg_value(
+            "SELECT string_agg(DISTINCT vn.nspname || '.' || v.relname, ', ') FROM "
+            "pg_catalog.pg_depend d JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid JOIN "
+            "pg_catalog.pg_class v ON v.oid = r.ev_class JOIN pg_catalog.pg_namespace vn ON "
+            "vn.oid = v.relnamespace WHERE d.classid = 'pg_catalog.pg_rewrite'::regclass AND "
+            "d.refobjid = " +
+            quote_literal(qualified(name)) + "::regclass AND v.oid <> d.refobjid");
+        if (!views.empty())
+            throw IoError("cannot replace table " + where + " in '" + display +
+                          "': views depend on it (" + views +
+                          "); drop them first, or write to another schema");
+        // Through the driver, which keeps a list of the tables it has seen.
+        OGRLayer* old = ds->GetLayerByName(where.c_str());
+        int index = -1;
+        for (int i = 0; old && i < ds->GetLayerCount(); ++i)
+            if (ds->GetLayer(i) == old) index = i;
+        if (index < 0 || ds->DeleteLayer(index) != OGRERR_NONE)
+            throw IoError("cannot replace table " + where + " in '" + display + "'" +
+                          one_line_message());
+    }
+
+    /// The QGIS style of a layer in public.layer_styles, with QGIS's own schema (the one
+    /// QGIS creates when it saves a style to PostgreSQL); QGIS applies the default style
+    /// of a table when it opens it. Inside a savepoint: when the user may not write there
+    /// (PostgreSQL 15 lets only the owner create tables in public), the results are
+    /// written without styles and a warning says why.
+    void pg_write_style(OGRLayer& target, const std::string& name, const std::string& qml,
+                        const std::string& sld) {
+        if (styles_failed) return;
+        const std::string geom_column = target.GetGeometryColumn();
+        const OGRwkbGeometryType g = wkbFlatten(target.GetGeomType());
+        const char* type = g == wkbPoint || g == wkbMultiPoint             ? "Point"
+                           : g == wkbLineString || g == wkbMultiLineString ? "Line"
+                           : g == wkbPolygon || g == wkbMultiPolygon       ? "Polygon"
+                                                                           : nullptr;
+        const std::string where =
+            "f_table_catalog = current_database() AND f_table_schema = " + quote_literal(schema) +
+            " AND f_table_name = " + quote_literal(name) +
+            " AND f_geometry_column = " + quote_literal(geom_column);
+        pg_exec("SAVEPOINT soilrisk_style", "write styles");
+        try {
+            pg_exec("CREATE TABLE IF NOT EXISTS public.layer_styles (id SERIAL PRIMARY KEY, "
+                    "f_table_catalog varchar, f_table_schema varchar, f_table_name varchar, "
+                    "f_geometry_column varchar, styleName text, styleQML xml, styleSLD xml, "
+                    "useAsDefault boolean, description text, owner varchar(63) DEFAULT "
+                    "CURRENT_USER, ui xml, update_time timestamp DEFAULT CURRENT_TIMESTAMP, "
+                    "type varchar)",
+                    "create public.layer_styles");
+            const bool has_type =
+                !pg_value("SELECT 1 FROM information_schema.columns WHERE table_schema = "
+                          "'public' AND table_name = 'layer_styles' AND column_name = 'type'")
+                     .empty();
+            pg_exec("UPDATE public.layer_styles SET useAsDefault = false WHERE " + where,
+                    "update public.layer_styles");
+            pg_exec("INSERT INTO public.layer_styles (f_table_catalog, f_table_schema, "
+                    "f_table_name, f_geometry_column, styleName, styleQML, styleSLD, "
+                    "useAsDefault, description" +
+                        std::string(has_type ? ", type" : "") + ") VALUES (current_database(), " +
+                        quote_literal(schema) + ", " + quote_literal(name) + ", " +
+                        quote_literal(geom_column) + ", " + quote_literal(name) +
+                        ", XMLPARSE(DOCUMENT " + quote_literal(qml) + "), " +
+                        (sld.empty() ? std::string("NULL")
+                                     : "XMLPARSE(DOCUMENT " + quote_literal(sld) + ")") +
+                        ", true, " + quote_literal("soilrisk " SOILRISK_VERSION) +
+                        (has_type ? ", " + (type ? quote_literal(type) : std::string("NULL"))
+                                  : std::string()) +
+                        ")",
+                    "write the style of " + schema + "." + name + " to public.layer_styles");
+            pg_exec("RELEASE SAVEPOINT soilrisk_style", "write styles");
+        } catch (const IoError& e) {
+            pg_exec("ROLLBACK TO SAVEPOINT soilrisk_style", "write styles");
+            styles_failed = true;
+            log_warning(std::string(e.what()) + "; the results are written without QGIS styles");
+        }
+    }
+
+    void pg_write_about() {
+        if (pg_about.empty() && layers.empty()) return;
+        std::string tables;
+        for (const auto& [name, l] : layers)
+            tables += (tables.empty() ? "" : ",") + name;
+        const std::string about = qualified(k_about_table);
+        pg_exec("CREATE TABLE IF NOT EXISTS " + about +
+                    " (fid serial PRIMARY KEY, tables text, key text, value text, "
+                    "written timestamptz DEFAULT now())",
+                "create table " + schema + "." + k_about_table);
+        pg_exec("DELETE FROM " + about + " WHERE tables = " + quote_literal(tables),
+                "update " + schema + "." + k_about_table);
+        for (const auto& [key, value] : pg_about)
+            pg_exec("INSERT INTO " + about + " (tables, key, value) VALUES (" +
+                        quote_literal(tables) + ", " + quote_literal(key) + ", " +
+                        quote_literal(value) + ")",
+                    "update " + schema + "." + k_about_table);
+        // QGIS shows a table's comment as the layer's abstract.
+        std::string tool;
+        for (const auto& [key, value] : pg_about)
+            if (key == "tool") tool = value;
+        const std::string comment =
+            (tool.empty() ? std::string("soilrisk " SOILRISK_VERSION) : tool) + "; provenance in " +
+            schema + "." + k_about_table;
+        for (const auto& [name, l] : layers)
+            pg_exec("COMMENT ON TABLE " + qualified(name) + " IS " + quote_literal(comment),
+                    "comment on " + schema + "." + name);
     }
 
     void require_open(const char* what) const {
         if (finished)
             throw std::logic_error(std::string("GpkgWriter::") + what + " after finish() for " +
-                                   out.final_path());
+                                   display);
         if (failed)
             throw std::logic_error(std::string("GpkgWriter::") + what +
-                                   " after a failed write to " + out.final_path());
+                                   " after a failed write to " + display);
     }
 
     /// Runs a write; if it throws, the writer is marked failed (a layer may be half
@@ -294,13 +535,13 @@ struct GpkgWriter::Impl {
         if (width > 0) def.SetWidth(width);
         if (l.CreateField(&def) != OGRERR_NONE)
             throw IoError("cannot create field '" + std::string(name) + "' in layer '" +
-                          l.GetName() + "' of '" + out.final_path() + "'" + gdal_message());
+                          l.GetName() + "' of '" + display + "'" + gdal_message());
     }
 
     void insert(OGRLayer& l, OGRFeature& f) {
         if (l.CreateFeature(&f) != OGRERR_NONE)
             throw IoError("cannot write a feature to layer '" + std::string(l.GetName()) +
-                          "' of '" + out.final_path() + "'" + gdal_message());
+                          "' of '" + display + "'" + gdal_message());
     }
 
     OGRLayer& create_layer(const std::string& name, const OGRSpatialReference* srs,
@@ -313,7 +554,7 @@ struct GpkgWriter::Impl {
         OGRLayer* l =
             ds->CreateLayer(name.c_str(), copy.get(), type, const_cast<char**>(options.data()));
         if (!l)
-            throw IoError("cannot create layer '" + name + "' in '" + out.final_path() + "'" +
+            throw IoError("cannot create layer '" + name + "' in '" + display + "'" +
                           gdal_message());
         return *l;
     }
@@ -322,9 +563,23 @@ struct GpkgWriter::Impl {
                      const Table& table, const std::vector<const GEOSGeom_t*>& geometries) {
         const bool spatial = type != OutputGeometry::none;
         const OGRwkbGeometryType gtype = ogr_type(type);
+        std::vector<std::string> opts;
+        if (pg) {
+            pg_make_room(name);
+            // Names exactly as in a GeoPackage (they are ASCII snake_case already).
+            opts = {"SCHEMA=" + schema, "FID=fid", "LAUNDER=NO", "DIM=2"};
+            if (spatial) {
+                opts.emplace_back("GEOMETRY_NAME=geom");
+                opts.emplace_back("SPATIAL_INDEX=GIST");
+            }
+        } else if (spatial) {
+            opts = {"GEOMETRY_NAME=geom", "SPATIAL_INDEX=YES"};
+        }
         std::vector<const char*> options;
-        if (spatial) options = {"GEOMETRY_NAME=geom", "SPATIAL_INDEX=YES"};
+        for (const auto& o : opts)
+            options.push_back(o.c_str());
         OGRLayer& layer = create_layer(name, spatial ? crs.ogr() : nullptr, gtype, options);
+        layers[name] = &layer;
 
         std::vector<OGRFieldType> types;
         for (std::size_t c = 0; c < table.columns.size(); ++c) {
@@ -335,24 +590,31 @@ struct GpkgWriter::Impl {
         std::unique_ptr<GEOSWKBWriter, WkbWriterDeleter> wkb(GEOSWKBWriter_create_r(geos::ctx()));
         GEOSWKBWriter_setOutputDimension_r(geos::ctx(), wkb.get(), 2);
 
-        if (ds->StartTransaction() != OGRERR_NONE)
-            throw IoError("cannot write to '" + out.final_path() + "'" + gdal_message());
+        // PostGIS: the writer's own transaction covers everything.
+        if (!pg && ds->StartTransaction() != OGRERR_NONE)
+            throw IoError("cannot write to '" + display + "'" + gdal_message());
         OGRFeatureDefn* defn = layer.GetLayerDefn();
         for (std::size_t r = 0; r < table.rows.size(); ++r) {
             OGRFeatureUniquePtr f(OGRFeature::CreateFeature(defn));
             for (std::size_t c = 0; c < types.size(); ++c)
                 set_field(*f, static_cast<int>(c), types[c], table.rows[r][c]);
             if (spatial && geometries[r]) {
-                const std::string where = "layer '" + name + "' of '" + out.final_path() +
-                                          "', row " + std::to_string(r + 1);
+                const std::string where =
+                    "layer '" + name + "' of '" + display + "', row " + std::to_string(r + 1);
                 if (OGRGeometryUniquePtr g = to_ogr(wkb.get(), geometries[r], gtype, where))
                     f->SetGeometryDirectly(g.release());
             }
             insert(layer, *f);
         }
-        if (ds->CommitTransaction() != OGRERR_NONE)
-            throw IoError("cannot write layer '" + name + "' to '" + out.final_path() + "'" +
+        if (pg) {
+            // Creates the table now even when it has no rows (the driver defers it).
+            if (layer.SyncToDisk() != OGRERR_NONE)
+                throw IoError("cannot write layer '" + name + "' to '" + display + "'" +
+                              one_line_message());
+        } else if (ds->CommitTransaction() != OGRERR_NONE) {
+            throw IoError("cannot write layer '" + name + "' to '" + display + "'" +
                           gdal_message());
+        }
     }
 
     void write_metadata(const std::vector<std::pair<std::string, std::string>>& about) {
@@ -377,24 +639,52 @@ struct GpkgWriter::Impl {
 
 GpkgWriter::GpkgWriter(std::string path, bool overwrite) {
     register_drivers();
+    if (is_postgis(path)) {
+        impl_ = std::make_unique<Impl>(std::move(path), overwrite);
+        Impl& im = *impl_;
+        im.pg = true;
+        auto [schema, conn] = take_conn_key(im.path, "active_schema");
+        im.schema = schema.empty() ? "public" : schema;
+        QuietGdal quiet;
+        im.ds.reset(GDALDataset::Open(conn.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE));
+        if (!im.ds) {
+            const char* msg = CPLGetLastErrorMsg();
+            throw IoError(postgis_connect_error("output '" + im.display + "'", msg ? msg : ""));
+        }
+        if (im.pg_value("SELECT extversion FROM pg_catalog.pg_extension WHERE extname = "
+                        "'postgis'")
+                .empty())
+            throw IoError("output '" + im.display +
+                          "': the database has no PostGIS; run CREATE EXTENSION postgis; in it "
+                          "(as its owner) first");
+        if (im.ds->StartTransaction() != OGRERR_NONE)
+            throw IoError("cannot start a transaction in '" + im.display + "'" +
+                          one_line_message());
+        im.in_transaction = true;
+        im.pg_exec("CREATE SCHEMA IF NOT EXISTS " + quote_ident(im.schema),
+                   "create schema " + im.schema +
+                       " (may this user create schemas? else create "
+                       "it first, or choose an existing one)");
+        return;
+    }
     const auto dot = path.rfind('.');
     if (dot == std::string::npos || lower(path.substr(dot)) != ".gpkg")
         throw UsageError("output '" + path + "': vector results are written as GeoPackage; " +
-                         "use a .gpkg file name");
-    impl_ = std::make_unique<Impl>(std::move(path), overwrite);
+                         "use a .gpkg file name (or a PG: connection for PostGIS)");
+    impl_ = std::make_unique<Impl>(path, overwrite);
+    impl_->out.emplace(std::move(path), overwrite);
     QuietGdal quiet;
     GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("GPKG");
     if (!driver) throw IoError("the GDAL GeoPackage driver is not available");
-    impl_->ds.reset(driver->Create(impl_->out.temp_path().c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+    impl_->ds.reset(driver->Create(impl_->out->temp_path().c_str(), 0, 0, 0, GDT_Unknown, nullptr));
     if (!impl_->ds)
-        throw IoError("cannot create GeoPackage '" + impl_->out.final_path() + "'" +
-                      gdal_message());
+        throw IoError("cannot create GeoPackage '" + impl_->display + "'" + gdal_message());
 }
 
 GpkgWriter::~GpkgWriter() = default;
 
 const std::string& GpkgWriter::path() const {
-    return impl_->out.final_path();
+    return impl_->path;
 }
 
 void GpkgWriter::add_layer(const std::string& name, OutputGeometry type, const Crs& crs,
@@ -403,9 +693,9 @@ void GpkgWriter::add_layer(const std::string& name, OutputGeometry type, const C
     if (name.empty()) throw std::logic_error("GpkgWriter::add_layer: empty layer name");
     if (name == k_styles_table || name == k_about_table)
         throw std::logic_error("GpkgWriter::add_layer: layer name '" + name + "' is reserved");
-    if (impl_->ds->GetLayerByName(name.c_str()))
+    if (impl_->layers.count(name) || (!impl_->pg && impl_->ds->GetLayerByName(name.c_str())))
         throw std::logic_error("GpkgWriter::add_layer: layer '" + name + "' written twice to " +
-                               impl_->out.final_path());
+                               impl_->display);
     const bool spatial = type != OutputGeometry::none;
     if (spatial && geometries.size() != table.rows.size())
         throw std::logic_error("GpkgWriter::add_layer('" + name +
@@ -440,8 +730,14 @@ const std::vector<std::string>& GpkgWriter::sidecars() const {
 void GpkgWriter::add_style(const std::string& layer_name, const std::string& qml,
                            const std::string& sld) {
     impl_->require_open("add_style");
-    impl_->layer(layer_name);
-    impl_->write([&] { write_layer_style(*impl_->ds, layer_name, {qml, sld}, impl_->out.final_path()); });
+    OGRLayer& target = impl_->layer(layer_name);
+    if (impl_->pg) {
+        impl_->write([&] { impl_->pg_write_style(target, layer_name, qml, sld); });
+        return;
+    }
+    impl_->write([&] {
+        write_layer_style(*impl_->ds, layer_name, {qml, sld}, impl_->out->final_path());
+    });
     if (impl_->styles.sld_sidecars && !sld.empty()) {
         auto& st = impl_->styled;
         std::erase_if(st, [&](const auto& e) { return e.first == layer_name; });
@@ -451,11 +747,28 @@ void GpkgWriter::add_style(const std::string& layer_name, const std::string& qml
 
 void GpkgWriter::add_metadata(const std::vector<std::pair<std::string, std::string>>& about) {
     impl_->require_open("add_metadata");
+    if (impl_->pg) {
+        // Written by finish(), which knows all the tables.
+        impl_->pg_about.insert(impl_->pg_about.end(), about.begin(), about.end());
+        return;
+    }
     impl_->write([&] { impl_->write_metadata(about); });
 }
 
 void GpkgWriter::finish() {
     impl_->require_open("finish");
+    if (impl_->pg) {
+        impl_->write([&] {
+            impl_->pg_write_about();
+            if (impl_->ds->CommitTransaction() != OGRERR_NONE)
+                throw IoError("cannot commit the results to '" + impl_->display + "'" +
+                              one_line_message());
+            impl_->in_transaction = false;
+        });
+        impl_->finished = true;
+        impl_->ds.reset();
+        return;
+    }
     impl_->finished = true;
     {
         QuietGdal quiet;
@@ -463,15 +776,87 @@ void GpkgWriter::finish() {
         // CPLError.
         impl_->ds.reset();
         if (CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal)
-            throw IoError("cannot finish GeoPackage '" + impl_->out.final_path() + "'" +
-                          gdal_message());
+            throw IoError("cannot finish GeoPackage '" + impl_->display + "'" + gdal_message());
     }
     const bool sidecars = impl_->styles.sld_sidecars && !impl_->styled.empty();
-    if (sidecars) check_sld_sidecars(impl_->out.final_path(), impl_->styled, impl_->overwrite);
-    impl_->out.commit();
+    if (sidecars) check_sld_sidecars(impl_->out->final_path(), impl_->styled, impl_->overwrite);
+    impl_->out->commit();
     if (sidecars)
         impl_->sidecars =
-            write_sld_sidecars(impl_->out.final_path(), impl_->styled, impl_->overwrite);
+            write_sld_sidecars(impl_->out->final_path(), impl_->styled, impl_->overwrite);
+}
+
+std::string postgis_output(const std::string& connection, const std::string& schema) {
+    if (!is_postgis(connection)) {
+        if (!schema.empty())
+            throw UsageError("--schema '" + schema + "': only for PostGIS outputs (--out PG:…)");
+        return connection;
+    }
+    const auto [given, rest] = take_conn_key(connection, "active_schema");
+    if (schema.empty() || schema == given) return connection;
+    if (connection.find("://") != std::string::npos)
+        throw UsageError("PostGIS output '" + redact_password(connection) +
+                         "': give the connection as PG:\"dbname=… host=… user=…\" (the "
+                         "key=value form) so that the schema can be set");
+    if (!given.empty())
+        throw UsageError("--schema '" + schema + "' contradicts active_schema=" + given +
+                         " in the connection string; give one of them");
+    std::string quoted = schema;
+    if (schema.find_first_of(" '\\") != std::string::npos) {
+        quoted = "'";
+        for (char c : schema) {
+            if (c == '\'' || c == '\\') quoted += '\\';
+            quoted += c;
+        }
+        quoted += "'";
+    }
+    return connection + " active_schema=" + quoted;
+}
+
+std::string postgis_schema(const std::string& connection) {
+    const std::string schema = take_conn_key(connection, "active_schema").first;
+    return schema.empty() ? "public" : schema;
+}
+
+void check_vector_output(const std::string& path, const std::vector<std::string>& layers,
+                         bool overwrite) {
+    if (!is_postgis(path)) {
+        const auto dot = path.rfind('.');
+        if (dot == std::string::npos || lower(path.substr(dot)) != ".gpkg")
+            throw UsageError("--out: '" + path +
+                             "' must be a GeoPackage (.gpkg) or a PostGIS connection (PG:…)");
+        if (!overwrite && std::filesystem::exists(path))
+            throw OutputExistsError("'" + path + "' exists");
+        return;
+    }
+    // Connects now, so that a wrong connection string or an existing table stops the run
+    // before the work.
+    register_drivers();
+    const std::string display = redact_password(path);
+    const auto [schema_given, conn] = take_conn_key(path, "active_schema");
+    const std::string schema = schema_given.empty() ? "public" : schema_given;
+    QuietGdal quiet;
+    GDALDatasetUniquePtr ds(GDALDataset::Open(conn.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+    if (!ds) {
+        const char* msg = CPLGetLastErrorMsg();
+        throw IoError(postgis_connect_error("output '" + display + "'", msg ? msg : ""));
+    }
+    if (overwrite) return;
+    for (const auto& name : layers) {
+        const std::string sql =
+            "SELECT c.relkind FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON "
+            "n.oid = c.relnamespace WHERE n.nspname = " +
+            quote_literal(schema) + " AND c.relname = " + quote_literal(name);
+        OGRLayer* result = ds->ExecuteSQL(sql.c_str(), nullptr, nullptr);
+        bool exists = false;
+        if (result) {
+            exists = OGRFeatureUniquePtr(result->GetNextFeature()) != nullptr;
+            ds->ReleaseResultSet(result);
+        }
+        if (exists)
+            throw OutputExistsError("table " + schema + "." + name + " exists in '" + display +
+                                    "'");
+    }
 }
 
 } // namespace soilrisk::io

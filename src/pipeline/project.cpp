@@ -92,12 +92,13 @@ std::string resolve(const fs::path& base, const std::string& path) {
 }
 
 io::VectorInput to_layer(const std::string& key, const Params& p, const fs::path& base) {
-    p.check_keys({"path", "layer", "fields", "encoding", "assume_crs", "override_crs", "where",
+    p.check_keys({"path", "layer", "sql", "fields", "encoding", "assume_crs", "override_crs", "where",
                   "invalid", "x", "y"});
     io::VectorInput in;
     in.role = key;
     in.path = resolve(base, p.require_string("path"));
     in.layer = p.string_or("layer", "");
+    in.sql = p.string_or("sql", "");
     in.fields = p.table("fields");
     in.encoding = p.string_or("encoding", "");
     in.assume_crs = p.string_or("assume_crs", "");

@@ -4,7 +4,6 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
@@ -94,6 +93,8 @@ const std::string& RunContext::raster(const std::string& key) const {
 }
 
 std::string RunContext::output_path(const std::string& name) const {
+    // Connection strings (PostGIS outputs) are not files in the output folder.
+    if (io::is_connection_string(name)) return name;
     const std::string dir = options_.out_dir.empty() ? project_.out_dir : options_.out_dir;
     return (fs::path(dir) / name).string();
 }
@@ -110,18 +111,12 @@ void RunContext::record(const std::string& step, const std::string& path, const 
         return;
     }
     outputs_.push_back({step, path, kind, description});
-    log_info("wrote " + path);
+    log_info("wrote " + io::redact_password(path));
 }
 
 const std::vector<StepType>& step_types(); // steps.cpp
 
 namespace {
-
-/// A PG: connection string without its password (manifests are shared).
-std::string redact_password(const std::string& path) {
-    static const std::regex password(R"((password\s*=\s*)('[^']*'|\S+))", std::regex::icase);
-    return std::regex_replace(path, password, "$1***");
-}
 
 std::string today() {
     std::time_t t = std::time(nullptr);
@@ -150,7 +145,7 @@ void write_run_report(const Project& project, const RunContext& ctx, const std::
     for (const auto& [key, input] : project.layers) {
         render::ReportInput in;
         in.key = key;
-        in.path = input.path;
+        in.path = io::redact_password(input.path);
         in.layer = input.layer;
         const auto it = ctx.loaded_layers().find(key);
         if (it != ctx.loaded_layers().end()) {
@@ -172,10 +167,13 @@ void write_run_report(const Project& project, const RunContext& ctx, const std::
         s.type = spec.type;
         s.seconds = i < seconds.size() ? seconds[i] : 0;
         for (const auto& key : spec.params.keys())
-            s.parameters.emplace_back(key, spec.params.text(key));
+            s.parameters.emplace_back(key, io::redact_password(spec.params.text(key)));
         for (const auto& o : ctx.outputs()) {
             if (o.step != spec.name) continue;
-            s.files.push_back({fs::relative(o.path, out_dir).string(), o.kind, o.description});
+            s.files.push_back({io::is_connection_string(o.path)
+                                   ? io::redact_password(o.path)
+                                   : fs::relative(o.path, out_dir).string(),
+                               o.kind, o.description});
             const std::string ext = fs::path(o.path).extension().string();
             if (o.kind == "map" && (ext == ".png" || ext == ".PNG")) {
                 try {
@@ -263,7 +261,9 @@ std::string run_project(const Project& project, const RunOptions& options) {
         js["outputs"] = nlohmann::json::array();
         for (std::size_t k = first_output; k < ctx.outputs().size(); ++k) {
             const auto& o = ctx.outputs()[k];
-            js["outputs"].push_back({{"path", fs::relative(o.path, out_dir).string()},
+            js["outputs"].push_back({{"path", io::is_connection_string(o.path)
+                                                  ? io::redact_password(o.path)
+                                                  : fs::relative(o.path, out_dir).string()},
                                      {"kind", o.kind},
                                      {"description", o.description}});
         }
@@ -284,8 +284,9 @@ std::string run_project(const Project& project, const RunOptions& options) {
     for (const auto& [key, input] : project.layers) {
         nlohmann::json in = {{"key", key},
                              {"kind", "vector"},
-                             {"path", redact_password(input.path)},
+                             {"path", io::redact_password(input.path)},
                              {"layer", input.layer}};
+        if (!input.sql.empty()) in["sql"] = input.sql;
         const auto it = ctx.loaded_layers().find(key);
         if (it != ctx.loaded_layers().end()) {
             in["layer"] = it->second.name;

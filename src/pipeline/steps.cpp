@@ -17,6 +17,7 @@
 #include "soilrisk/core/log.hpp"
 #include "soilrisk/core/units.hpp"
 #include "soilrisk/io/attribute_filter.hpp"
+#include "soilrisk/io/vector_writer.hpp"
 #include "soilrisk/pipeline/runner.hpp"
 #include "soilrisk/render/map.hpp"
 #include "soilrisk/render/style.hpp"
@@ -49,6 +50,23 @@ void run_area_summary(RunContext& ctx, const StepSpec& step) {
     ctx.results()[step.name] = std::move(table);
 }
 
+/// A step's vector output: `out` (default STEP.gpkg in the output folder), or for
+/// `out = "PG:…"` the connection with the step's `schema` (default "soilrisk").
+std::string vector_out(RunContext& ctx, const StepSpec& step) {
+    const Params& p = step.params;
+    const std::string out = ctx.output_path(p.string_or("out", step.name + ".gpkg"));
+    if (!io::is_postgis(out)) {
+        if (p.has("schema"))
+            throw UsageError(p.where() + ": schema is for PostGIS outputs (out = \"PG:…\")");
+        return out;
+    }
+    std::string lowered = out;
+    std::transform(lowered.begin(), lowered.end(), lowered.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const bool in_string = lowered.find("active_schema") != std::string::npos;
+    return io::postgis_output(out, p.string_or("schema", in_string ? "" : "soilrisk"));
+}
+
 void run_near(RunContext& ctx, const StepSpec& step) {
     const Params& p = step.params;
     analysis::NearOptions options;
@@ -60,7 +78,7 @@ void run_near(RunContext& ctx, const StepSpec& step) {
     options.grid_size = p.length_or("grid_size", 0);
     options.lang = ctx.lang();
     analysis::NearOutputs outputs;
-    outputs.gpkg = ctx.output_path(p.string_or("out", step.name + ".gpkg"));
+    outputs.gpkg = vector_out(ctx, step);
     const std::string table = p.string_or("table", step.name + ".xlsx");
     outputs.table = table.empty() ? std::string() : ctx.output_path(table);
     outputs.overwrite = ctx.options().overwrite;
@@ -198,7 +216,7 @@ void run_classify(RunContext& ctx, const StepSpec& step) {
     result.about.insert(result.about.begin(), {"command_line", ctx.options().command_line});
     result.about.insert(result.about.begin(), {"project_step", step.name});
 
-    const std::string gpkg = ctx.output_path(p.string_or("out", step.name + ".gpkg"));
+    const std::string gpkg = vector_out(ctx, step);
     const std::string xlsx = ctx.output_path(p.string_or("tables", step.name + ".xlsx"));
     const std::string csv_dir =
         p.bool_or("csv", true) ? ctx.output_path(p.string_or("csv_dir", step.name + "-csv")) : "";
@@ -321,7 +339,7 @@ void run_sites(RunContext& ctx, const StepSpec& step) {
             ? (ctx.project().base_dir / p.require_string("landuse_table")).string()
             : std::string());
     analysis::SitesOutputs outputs;
-    outputs.gpkg = ctx.output_path(p.string_or("out", step.name + ".gpkg"));
+    outputs.gpkg = vector_out(ctx, step);
     const std::string t = p.string_or("table", step.name + ".xlsx");
     outputs.table = t.empty() ? std::string() : ctx.output_path(t);
     outputs.overwrite = ctx.options().overwrite;
@@ -360,7 +378,7 @@ void run_downstream(RunContext& ctx, const StepSpec& step) {
     o.bands = p.lengths_or("bands", o.bands);
     o.area = parse_area_mode(p.string_or("area", "ellipsoidal"));
     o.lang = ctx.lang();
-    const std::string gpkg = ctx.output_path(p.string_or("out", step.name + ".gpkg"));
+    const std::string gpkg = vector_out(ctx, step);
     const std::string table_name = p.string_or("table", step.name + ".xlsx");
     const std::string table = table_name.empty() ? std::string() : ctx.output_path(table_name);
     const std::string near = p.string_or("near", "");
@@ -440,7 +458,7 @@ void run_upstream(RunContext& ctx, const StepSpec& step) {
     o.cluster_distance_m = p.length_or("cluster_distance", 0);
     o.area = parse_area_mode(p.string_or("area", "ellipsoidal"));
     o.lang = ctx.lang();
-    const std::string gpkg = ctx.output_path(p.string_or("out", step.name + ".gpkg"));
+    const std::string gpkg = vector_out(ctx, step);
     const std::string table_name = p.string_or("table", step.name + ".xlsx");
     const std::string table = table_name.empty() ? std::string() : ctx.output_path(table_name);
     const bool cache = p.bool_or("cache", true);
@@ -487,7 +505,8 @@ const std::vector<StepType>& step_types() {
          &run_area_summary},
         {"near",
          "Farmland around pollution sources by source × ring × category (GeoPackage, table)",
-         {"farmland", "sources", "rings", "by", "area", "quad_segs", "grid_size", "out", "table"},
+         {"farmland", "sources", "rings", "by", "area", "quad_segs", "grid_size", "out", "schema",
+          "table"},
          &run_near},
         {"plan-sampling",
          "Dense-sampling deficit per unit and a field-ready sampling plan (GeoPackage, GPX, "
@@ -542,6 +561,7 @@ const std::vector<StepType>& step_types() {
           "food_standard",
           "food_edition",
           "out",
+          "schema",
           "tables",
           "csv",
           "csv_dir"},
@@ -550,18 +570,18 @@ const std::vector<StepType>& step_types() {
          "Contaminated construction-land plots against the land-use plan: 一住两公 conflicts, "
          "receptors, risk-control progress (GeoPackage, table)",
          {"sites", "plan", "receptors", "receptor_distances", "compass", "target", "landuse_table",
-          "area", "out", "table"},
+          "area", "out", "schema", "table"},
          &run_sites},
         {"downstream",
          "Farmland downstream of sources (flow paths, corridors, parcels by chainage band × "
          "category) and the mine ranking",
          {"dem", "farmland", "sources", "reach", "corridor", "max_height", "bands", "area", "near",
-          "nodata_as", "cache", "out", "table"},
+          "nodata_as", "cache", "out", "schema", "table"},
          &run_downstream},
         {"upstream",
          "Upstream catchments of polluted-farmland clusters and the sources inside them",
          {"dem", "targets", "where", "sources", "cluster_distance", "area", "nodata_as", "cache",
-          "out", "table"},
+          "out", "schema", "table"},
          &run_upstream},
         {"map",
          "Thematic map or map series (PNG/PDF/SVG) from a style or template",

@@ -148,7 +148,8 @@ io::Table near_rings_table(const NearResult& result, NearView view, const AreaCa
 struct NearOutputs {
     /// GeoPackage (.gpkg): layers near_pieces, near_pieces_nearest, near_rings,
     /// near_rings_nearest and the attribute tables near_summary, near_summary_nearest,
-    /// near_ranking, with provenance metadata.
+    /// near_ranking, with provenance metadata. Or a PostGIS connection ("PG:…", with
+    /// active_schema=SCHEMA: see io::postgis_output) for the same layers as tables.
     std::string gpkg;
     /// Optional table: .xlsx (sheets near_summary, near_summary_nearest, near_ranking,
     /// about; labels in options.lang) or .csv (near_summary in T.csv, the other two in
@@ -161,12 +162,13 @@ struct NearOutputs {
     io::OutputStyles styles;
 };
 
-/// Throws UsageError unless `outputs.gpkg` ends in .gpkg and `outputs.table` is empty or
-/// ends in .csv/.xlsx; OutputExistsError when one exists and !overwrite. No I/O beyond
-/// checking for existence: call before the analysis.
+/// Throws UsageError unless `outputs.gpkg` ends in .gpkg (or is PG:…) and `outputs.table`
+/// is empty or ends in .csv/.xlsx; OutputExistsError when one exists (PostGIS: one of the
+/// tables) and !overwrite; IoError when a PostGIS output cannot be connected to. No I/O
+/// beyond checking for existence: call before the analysis.
 void check_near_outputs(const NearOutputs& outputs);
 
-/// Writes all outputs (each atomically). Returns the paths written.
+/// Writes all outputs (each atomically). Returns the paths written (passwords redacted).
 std::vector<std::string> write_near_outputs(const NearResult& result, const io::Layer& farmland,
                                             const NearOptions& options, const NearOutputs& outputs);
 

@@ -37,6 +37,10 @@ struct VectorInput {
     std::string role = "input"; ///< e.g. "farmland", "sources": used in messages
     std::string path;           ///< file, folder (FileGDB) or "PG:…" connection string
     std::string layer;          ///< layer name; may be empty when the source has one layer
+    /// A query instead of a layer, in the source's own SQL (PostgreSQL/PostGIS for "PG:…",
+    /// SQLite for GeoPackage, OGR SQL otherwise); excludes `layer`. Feature ids are the
+    /// table's (e.g. the PostGIS primary key) when the query selects that column.
+    std::string sql;
     std::string encoding;       ///< attribute encoding to use if the file does not say
     std::string assume_crs;     ///< CRS when the layer has none
     std::string override_crs;   ///< CRS that replaces the layer's own (wrongly labelled data)
@@ -147,6 +151,17 @@ class VectorReader {
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
+
+/// True for connection strings and GDAL virtual paths ("PG:…", "MSSQL:…", "/vsizip/…"),
+/// which are not files.
+bool is_connection_string(const std::string& path);
+
+/// True for a PostgreSQL/PostGIS connection string ("PG:…", case-insensitive).
+bool is_postgis(const std::string& path);
+
+/// `path` for messages, logs and manifests: the value of a password in a connection
+/// string ("password=…", "postgresql://user:…@host") replaced by "***".
+std::string redact_password(const std::string& path);
 
 /// Names of the layers of a source (throws IoError if it cannot be opened).
 std::vector<std::string> list_layers(const std::string& path);

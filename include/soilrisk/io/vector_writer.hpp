@@ -1,6 +1,19 @@
 // Writing result layers: GeoPackage (.gpkg only: other OGR formats cannot hold several
 // layers, styles and metadata in one file, and multi-file formats cannot be written
-// atomically).
+// atomically) or PostGIS ("PG:…" connection strings).
+//
+// PostGIS: the layers become tables in one schema (GDAL's `active_schema=` key of the
+// connection string, see postgis_output(); "public" without it), created if missing. The
+// whole output is one transaction, committed by finish(): destroyed without finish(), the
+// writer leaves the database as it was. An existing table is an OutputExistsError unless
+// `overwrite`, which drops and recreates it inside the transaction (never CASCADE: a view
+// on it is an error). Tables, columns and types are those of the GeoPackage (FID column
+// "fid", geometry column "geom" with a GiST index). Provenance goes into the schema's
+// table "soilrisk_about" (columns tables, key, value, written; rows of an earlier output
+// of the same tables are replaced) and each table's comment. QGIS styles go where QGIS
+// keeps them for PostgreSQL, public.layer_styles (created with QGIS's schema when
+// missing; the table's earlier default style is reset); when the user may not write
+// there, the results are written without styles and a warning is logged.
 //
 // A GpkgWriter collects layers and writes them into a temporary file next to the final
 // path, committed (renamed) by finish(); destroyed without finish(), it leaves nothing
@@ -78,8 +91,10 @@ write_sld_sidecars(const std::string& gpkg,
 
 class GpkgWriter {
   public:
-    /// Opens the output (temporary name). Throws UsageError unless `path` ends in .gpkg,
-    /// OutputExistsError, IoError (naming the folder when it does not exist).
+    /// Opens the output (temporary name; PostGIS: connects and begins the transaction).
+    /// Throws UsageError unless `path` ends in .gpkg or is "PG:…", OutputExistsError,
+    /// IoError (naming the folder when it does not exist; PostGIS: the connection failed,
+    /// no PostGIS, the schema cannot be created).
     GpkgWriter(std::string path, bool overwrite);
     ~GpkgWriter();
     GpkgWriter(const GpkgWriter&) = delete;
@@ -123,17 +138,33 @@ class GpkgWriter {
     ///   gpkg_metadata_reference (scope "geopackage"), shown by ogrinfo/gdalinfo.
     void add_metadata(const std::vector<std::pair<std::string, std::string>>& about);
 
-    /// Closes and renames onto the final path. Throws IoError (closing or renaming
+    /// Closes and renames onto the final path (PostGIS: commits). Throws IoError (closing or renaming
     /// failed), OutputExistsError (the output appeared meanwhile without overwrite).
     /// Nothing can be added afterwards (std::logic_error).
     void finish();
 
-    /// The final path.
+    /// The final path (as given: a PG: string may hold a password; see redact_password).
     const std::string& path() const;
 
   private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
+
+/// The output for results in PostGIS schema `schema`: `connection` with GDAL's
+/// active_schema key added ("PG:dbname=x" -> "PG:dbname=x active_schema=results").
+/// `connection` is returned as is when `schema` is empty or already given there; a
+/// different active_schema is a UsageError, and so is a schema for a file output.
+std::string postgis_output(const std::string& connection, const std::string& schema);
+
+/// The schema a PG: output writes to ("public" when the string names none).
+std::string postgis_schema(const std::string& connection);
+
+/// Checks a vector output before the work: a file must end in .gpkg (UsageError) and not
+/// exist unless `overwrite` (OutputExistsError); a PostGIS output is connected to
+/// (IoError when that fails) and none of `layers` may exist in its schema unless
+/// `overwrite` (OutputExistsError naming the table).
+void check_vector_output(const std::string& path, const std::vector<std::string>& layers,
+                         bool overwrite);
 
 } // namespace soilrisk::io
