@@ -107,33 +107,41 @@ TEST_CASE("fuzz: integer parameters beyond 64 bits are usage errors", "[fuzz][pr
     CHECK(p.integer_or("absent", 7) == 7);
 }
 
-TEST_CASE("fuzz: MakeValid of a multipolygon with a wild ring coordinate", "[fuzz][io]") {
-    // fuzz_wkb leak-dd73bfc4 (the WKB after the target's mode byte 0): GEOS 3.11's
-    // GeometryFixer buffers a ring by zero, the buffer fails once and is retried at a lower
-    // precision; GEOS leaks the first attempt's subgraphs (suppressed in fuzz/lsan.supp,
-    // nothing soilrisk can free). Ingestion itself must give a valid polygonal result.
-    const std::string hex =
+TEST_CASE("fuzz: MakeValid of multipolygons with a wild ring coordinate", "[fuzz][io]") {
+    // fuzz_wkb leak-dd73bfc4 and leak-f81c7be5 (the WKB after the target's mode byte):
+    // GEOS 3.11's GeometryFixer buffers a ring by zero, the buffer fails once and is
+    // retried at a lower precision; GEOS leaks the first attempt's graph objects
+    // (suppressed in fuzz/lsan.supp, nothing soilrisk can free). Ingestion itself must
+    // give a valid polygonal result.
+    const std::string inputs[] = {
         "010600000002000000010300000001000000050000000000000080841e4100000000e88544410000"
         "000010861e4100000000e84e3467656f733467656f6d313847656f6d257472000000808417410000"
         "00001a8644410000000080841e4100000000e88544410103000000010000000500000000000000a0"
         "871e4100000000e88544410000000035891e41000000001a8644410000000030891e4100000000e8"
-        "85644100000000a0871e41000000001a86444100000000a0871e4100000000e8854441";
+        "85644100000000a0871e41000000001a86444100000000a0871e4100000000e8854441",
+        "010600000002000000010300000001000000050000000000000080841e4100000000e88544410000"
+        "000010861e4100170000000000000000000010861e41000000211a8644410000000082841e410000"
+        "86001a0044410000000080841e4100000000e88544410103000000010000000500000000000000a0"
+        "871e4100000000e885444170617373776f72fefffffffffd00095f000300000070617373776f7264"
+        "3d444100000010a0411e00870000001a86444100000000a0871e4100000000e8854441"};
     io::gdal_init();
-    int nbytes = 0;
-    GByte* wkb = CPLHexToBinary(hex.c_str(), &nbytes);
-    OGRGeometry* raw = nullptr;
-    const OGRErr err =
-        OGRGeometryFactory::createFromWkb(wkb, nullptr, &raw, nbytes, wkbVariantOldOgc);
-    CPLFree(wkb);
-    REQUIRE(err == OGRERR_NONE);
-    std::unique_ptr<OGRGeometry> g(raw);
-    REQUIRE(io::prepare_geometry(g, nullptr));
-    const auto kind = io::kind_of(g->getGeometryType());
-    REQUIRE(kind == io::GeometryKind::polygon);
-    const auto ig = io::ingest_geometry(*g, kind, io::InvalidPolicy::fix, "t");
-    CHECK(ig.status == io::IngestedGeometry::repaired);
-    REQUIRE(ig.geom);
-    CHECK(GEOSisValid_r(geos::ctx(), ig.geom.get()) == 1);
+    for (const std::string& hex : inputs) {
+        int nbytes = 0;
+        GByte* wkb = CPLHexToBinary(hex.c_str(), &nbytes);
+        OGRGeometry* raw = nullptr;
+        const OGRErr err =
+            OGRGeometryFactory::createFromWkb(wkb, nullptr, &raw, nbytes, wkbVariantOldOgc);
+        CPLFree(wkb);
+        REQUIRE(err == OGRERR_NONE);
+        std::unique_ptr<OGRGeometry> g(raw);
+        REQUIRE(io::prepare_geometry(g, nullptr));
+        const auto kind = io::kind_of(g->getGeometryType());
+        REQUIRE(kind == io::GeometryKind::polygon);
+        const auto ig = io::ingest_geometry(*g, kind, io::InvalidPolicy::fix, "t");
+        CHECK(ig.status == io::IngestedGeometry::repaired);
+        REQUIRE(ig.geom);
+        CHECK(GEOSisValid_r(geos::ctx(), ig.geom.get()) == 1);
+    }
 }
 
 TEST_CASE("fuzz: a bow-tie polygon is repaired into two triangles", "[fuzz][io]") {
