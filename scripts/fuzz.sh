@@ -55,6 +55,7 @@ status=0
 for t in "${TARGETS[@]}"; do
   corpus="$BUILD_DIR/corpus/$t"
   artifacts="$BUILD_DIR/artifacts/$t/"
+  rm -rf "$artifacts" # only this run's findings count
   mkdir -p "$corpus" "$artifacts"
   dict=()
   [ -f "fuzz/$t.dict" ] && dict=(-dict="fuzz/$t.dict")
