@@ -667,6 +667,9 @@ ClassifyResult classify(const ClassifyInputs& in, const ClassifyOptions& opt, Pr
         }
         const Idw idw(std::move(pts), opt.idw_power, opt.idw_radius, opt.idw_max_neighbours);
         tbb::parallel_for(std::size_t(0), np, [&](std::size_t i) {
+            // No sample has a value (all element cells empty): nothing to interpolate, the
+            // parcels stay without evidence (found by fuzz_samples).
+            if (idw.size() == 0) return;
             const GEOSGeom_t* g = farm.features[i].geom.get();
             const IdwMean m = idw_polygon_mean(idw, g, opt.idw_cell);
             const std::optional<double> ph = m.values[0];

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <vector>
 
+#include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
 
 namespace soilrisk::io {
@@ -69,6 +70,75 @@ std::string postgis_connect_error(const std::string& what, const std::string& gd
            "; check the connection string (PG:\"dbname=… host=… port=… user=…\"), that the "
            "server is running and accepts this user, and that GDAL has its PostgreSQL driver "
            "(ogrinfo --formats)";
+}
+
+GeometryKind kind_of(OGRwkbGeometryType t) {
+    switch (wkbFlatten(t)) {
+    case wkbPoint:
+    case wkbMultiPoint:
+        return GeometryKind::point;
+    case wkbLineString:
+    case wkbMultiLineString:
+    case wkbCircularString:
+    case wkbCompoundCurve:
+    case wkbMultiCurve:
+        return GeometryKind::line;
+    case wkbPolygon:
+    case wkbMultiPolygon:
+    case wkbCurvePolygon:
+    case wkbMultiSurface:
+        return GeometryKind::polygon;
+    case wkbNone:
+        return GeometryKind::none;
+    default:
+        return GeometryKind::mixed;
+    }
+}
+
+bool prepare_geometry(std::unique_ptr<OGRGeometry>& g, OGRCoordinateTransformation* ct) {
+    if (!g) return true;
+    if (g->hasCurveGeometry()) g.reset(g->getLinearGeometry());
+    if (!g) return true;
+    if (g->Is3D() || g->IsMeasured()) g->flattenTo2D();
+    if (ct && g->transform(ct) != OGRERR_NONE) return false;
+    return true;
+}
+
+IngestedGeometry ingest_geometry(const OGRGeometry& g, GeometryKind kind, InvalidPolicy policy,
+                                 const std::string& where) {
+    const auto ctx = geos::ctx();
+    IngestedGeometry out;
+    out.geom.reset(g.exportToGEOS(ctx));
+    if (!out.geom)
+        throw DataError(where + ": geometry cannot be converted (" +
+                        std::string(geos::last_error()) + ")");
+    if ((kind == GeometryKind::polygon || kind == GeometryKind::line) &&
+        GEOSisValid_r(ctx, out.geom.get()) != 1) {
+        char* reason = GEOSisValidReason_r(ctx, out.geom.get());
+        out.why = reason ? reason : "invalid";
+        GEOSFree_r(ctx, reason);
+        // NaN or infinite coordinates cannot be repaired into anything true.
+        if (out.why.rfind("Invalid Coordinate", 0) == 0 && policy != InvalidPolicy::skip)
+            throw DataError(where + ": coordinates are not finite numbers (" + out.why +
+                            "); fix or delete the feature, or use --invalid=skip");
+        if (policy == InvalidPolicy::error)
+            throw DataError(where + ": invalid geometry (" + out.why +
+                            "); repair it, or use --invalid=fix or --invalid=skip");
+        if (policy == InvalidPolicy::skip) {
+            out.status = IngestedGeometry::invalid_skip;
+            out.geom.reset();
+            return out;
+        }
+        geos::GeomPtr fixed = make_valid_keep(out.geom.get(), kind);
+        if (!fixed || GEOSisEmpty_r(ctx, fixed.get()) == 1) {
+            out.status = IngestedGeometry::unrepairable;
+            out.geom.reset();
+            return out;
+        }
+        out.geom = std::move(fixed);
+        out.status = IngestedGeometry::repaired;
+    }
+    return out;
 }
 
 geos::GeomPtr make_valid_keep(const GEOSGeom_t* g, GeometryKind kind) {

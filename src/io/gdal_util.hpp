@@ -46,6 +46,26 @@ std::string one_line(const std::string& text);
 /// GDAL's message (redacted and on one line here), with what to check.
 std::string postgis_connect_error(const std::string& what, const std::string& gdal_message);
 
+/// Geometry kind of an OGR geometry type (curves count as lines and polygons).
+GeometryKind kind_of(OGRwkbGeometryType t);
+
+/// First step of ingesting a feature's geometry, as VectorReader::read() does it
+/// (serially: OGR transformations are not thread-safe): curves linearised, Z and M
+/// dropped, reprojected with `ct` when not null. Returns false when the coordinates
+/// cannot be transformed.
+bool prepare_geometry(std::unique_ptr<OGRGeometry>& g, OGRCoordinateTransformation* ct);
+
+/// Second step (thread-safe): conversion to GEOS, validity check of lines and polygons,
+/// repair under `policy`. Throws DataError naming `where` when the geometry cannot be
+/// converted, or is invalid under InvalidPolicy::error.
+struct IngestedGeometry {
+    enum Status { keep, invalid_skip, repaired, unrepairable } status = keep;
+    geos::GeomPtr geom; ///< null unless keep or repaired
+    std::string why;    ///< GEOS's reason when invalid
+};
+IngestedGeometry ingest_geometry(const OGRGeometry& g, GeometryKind kind, InvalidPolicy policy,
+                                 const std::string& where);
+
 /// Repairs an invalid geometry with GEOS MakeValid (structure method) and keeps only the
 /// parts of the expected kind (polygonal for polygon layers, lineal for line layers).
 /// Returns null or empty when nothing of that kind is left.

@@ -78,29 +78,6 @@ std::optional<fs::path> sibling(const fs::path& shp, std::string_view ext) {
 const char* const kXNames = "x,lon,lng,long,longitude,经度,东经,easting,X,LON,LONGITUDE";
 const char* const kYNames = "y,lat,latitude,纬度,北纬,northing,Y,LAT,LATITUDE";
 
-GeometryKind kind_of(OGRwkbGeometryType t) {
-    switch (wkbFlatten(t)) {
-    case wkbPoint:
-    case wkbMultiPoint:
-        return GeometryKind::point;
-    case wkbLineString:
-    case wkbMultiLineString:
-    case wkbCircularString:
-    case wkbCompoundCurve:
-    case wkbMultiCurve:
-        return GeometryKind::line;
-    case wkbPolygon:
-    case wkbMultiPolygon:
-    case wkbCurvePolygon:
-    case wkbMultiSurface:
-        return GeometryKind::polygon;
-    case wkbNone:
-        return GeometryKind::none;
-    default:
-        return GeometryKind::mixed;
-    }
-}
-
 } // namespace
 
 bool is_connection_string(const std::string& path) {
@@ -740,44 +717,27 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
     std::int64_t n = 0;
     auto flush = [&] {
         tbb::parallel_for(tbb::blocked_range<std::size_t>(0, batch.size(), 64), [&](const auto& r) {
-            const auto ctx = geos::ctx();
             for (std::size_t b = r.begin(); b != r.end(); ++b) {
                 Pending& pf = batch[b];
                 if (pf.status == Pending::empty) continue;
-                OGRGeometry* g = pf.ogr.get();
-                const std::string where = out.where(pf.feat.fid);
-                geos::GeomPtr geom(g->exportToGEOS(ctx));
-                if (!geom)
-                    throw DataError(where + ": geometry cannot be converted (" +
-                                    std::string(geos::last_error()) + ")");
+                IngestedGeometry ig =
+                    ingest_geometry(*pf.ogr, pf.kind, im.input.invalid, out.where(pf.feat.fid));
                 pf.ogr.reset();
-                const GeometryKind k = pf.kind;
-                if ((k == GeometryKind::polygon || k == GeometryKind::line) &&
-                    GEOSisValid_r(ctx, geom.get()) != 1) {
-                    char* reason = GEOSisValidReason_r(ctx, geom.get());
-                    pf.why = reason ? reason : "invalid";
-                    GEOSFree_r(ctx, reason);
-                    // NaN or infinite coordinates cannot be repaired into anything true.
-                    if (pf.why.rfind("Invalid Coordinate", 0) == 0 &&
-                        im.input.invalid != InvalidPolicy::skip)
-                        throw DataError(where + ": coordinates are not finite numbers (" + pf.why +
-                                        "); fix or delete the feature, or use --invalid=skip");
-                    if (im.input.invalid == InvalidPolicy::error)
-                        throw DataError(where + ": invalid geometry (" + pf.why +
-                                        "); repair it, or use --invalid=fix or --invalid=skip");
-                    if (im.input.invalid == InvalidPolicy::skip) {
-                        pf.status = Pending::invalid_skip;
-                        continue;
-                    }
-                    geos::GeomPtr fixed = make_valid_keep(geom.get(), k);
-                    if (!fixed || GEOSisEmpty_r(ctx, fixed.get()) == 1) {
-                        pf.status = Pending::unrepairable;
-                        continue;
-                    }
-                    geom = std::move(fixed);
+                pf.why = std::move(ig.why);
+                switch (ig.status) {
+                case IngestedGeometry::keep:
+                    break;
+                case IngestedGeometry::invalid_skip:
+                    pf.status = Pending::invalid_skip;
+                    continue;
+                case IngestedGeometry::repaired:
                     pf.status = Pending::repaired;
+                    break;
+                case IngestedGeometry::unrepairable:
+                    pf.status = Pending::unrepairable;
+                    continue;
                 }
-                pf.feat.geom = std::move(geom);
+                pf.feat.geom = std::move(ig.geom);
             }
         });
         for (Pending& pf : batch) {
@@ -826,17 +786,10 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
             batch.push_back(std::move(pf));
             return;
         }
-        if (g->hasCurveGeometry()) {
-            pf.ogr.reset(g->getLinearGeometry());
-            g = pf.ogr.get();
-        }
-        if (g->Is3D() || g->IsMeasured()) g->flattenTo2D();
-        if (transform && !transform->identity()) {
-            if (g->transform(transform->ogr()) != OGRERR_NONE)
-                throw DataError(out.where(feat.fid) + ": coordinates cannot be transformed from " +
-                                im.crs.label() + " to " + out.crs.label() +
-                                "; check the layer's CRS");
-        }
+        if (!prepare_geometry(pf.ogr, transform ? transform->ogr() : nullptr))
+            throw DataError(out.where(feat.fid) + ": coordinates cannot be transformed from " +
+                            im.crs.label() + " to " + out.crs.label() + "; check the layer's CRS");
+        g = pf.ogr.get();
         pf.kind = kind_of(g->getGeometryType());
         feat.values.resize(nfields);
         for (int k = 0; k < nfields; ++k) {

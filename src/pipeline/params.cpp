@@ -119,7 +119,9 @@ double Params::number_or(const std::string& key, double fallback) const {
 long long Params::integer_or(const std::string& key, long long fallback) const {
     const Entry* e = find(key);
     if (!e) return fallback;
-    if (e->kind != Entry::Kind::number || e->number != std::floor(e->number))
+    // Beyond ±2^63 (e.g. 1e30) a conversion would be undefined (found by fuzz_project).
+    if (e->kind != Entry::Kind::number || e->number != std::floor(e->number) ||
+        !(e->number >= -0x1p63 && e->number < 0x1p63))
         wrong_type(key, "an integer");
     return static_cast<long long>(e->number);
 }
