@@ -256,7 +256,7 @@ std::string run_project(const Project& project, const RunOptions& options) {
         js["seconds"] = seconds;
         nlohmann::json params = nlohmann::json::object();
         for (const auto& key : step.params.keys())
-            params[key] = step.params.text(key);
+            params[key] = io::redact_password(step.params.text(key));
         js["parameters"] = params;
         js["outputs"] = nlohmann::json::array();
         for (std::size_t k = first_output; k < ctx.outputs().size(); ++k) {
