@@ -5,8 +5,8 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
-#include <stdexcept>
 #include <sstream>
+#include <stdexcept>
 
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/io/output.hpp"
@@ -241,7 +241,12 @@ struct Rule {
 /// The rules of one pass, first match wins: each rule excludes the earlier ones.
 std::vector<Rule> rules_of(const LayerStyle& st, io::Lang lang) {
     std::vector<Rule> out;
-    const std::string base = st.filter ? "(" + qgis_expression(*st.filter) + ")" : "";
+    std::string base;
+    if (st.filter) {
+        base = qgis_expression(*st.filter);
+        base.insert(base.begin(), '(');
+        base.push_back(')');
+    }
     if (st.classes.empty()) {
         out.push_back({st.title(lang), base, &st.symbol});
         return out;
@@ -249,9 +254,20 @@ std::vector<Rule> rules_of(const LayerStyle& st, io::Lang lang) {
     std::string earlier;
     for (const auto& c : st.classes) {
         std::string expr = base;
-        if (c.filter) append(expr, " AND ", "(" + qgis_expression(*c.filter) + ")");
-        if (!earlier.empty()) append(expr, " AND ", "NOT (" + earlier + ")");
-        if (c.filter) append(earlier, " OR ", "(" + qgis_expression(*c.filter) + ")");
+        std::string own;
+        if (c.filter) {
+            own = qgis_expression(*c.filter);
+            own.insert(own.begin(), '(');
+            own.push_back(')');
+            append(expr, " AND ", own);
+        }
+        if (!earlier.empty()) {
+            std::string not_earlier = earlier;
+            not_earlier.insert(0, "NOT (");
+            not_earlier.push_back(')');
+            append(expr, " AND ", not_earlier);
+        }
+        if (c.filter) append(earlier, " OR ", own);
         out.push_back({c.label(lang), expr, &c.symbol});
     }
     return out;
@@ -297,8 +313,8 @@ void renderer(std::ostringstream& o, const std::vector<LayerStyle>& passes, io::
         return;
     }
     if (single_pass && categorized(st) && !filtered) {
-        o << "  <renderer-v2 type=\"categorizedSymbol\" attr=\"" << xml(st.classify) << "\""
-          << head << "    <categories>\n";
+        o << "  <renderer-v2 type=\"categorizedSymbol\" attr=\"" << xml(st.classify) << "\"" << head
+          << "    <categories>\n";
         for (std::size_t i = 0; i < st.classes.size(); ++i)
             o << "      <category render=\"true\" symbol=\"" << i << "\" value=\""
               << xml(st.classes[i].filter->values()[0]) << "\" label=\""
@@ -582,8 +598,8 @@ std::string sld_for(const LayerStyle& st, io::GeometryKind kind, io::Lang lang,
 }
 
 std::vector<LayerStyle> template_layer_styles(const std::string& layer,
-                                             const std::vector<std::string>& fields,
-                                             const std::string& template_hint) {
+                                              const std::vector<std::string>& fields,
+                                              const std::string& template_hint) {
     auto lower = [](std::string s) {
         for (auto& c : s)
             c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -649,8 +665,7 @@ LayerStyle fallback_layer_style(const std::string& layer, io::GeometryKind kind)
     return st;
 }
 
-io::OutputStyles output_styles(const std::string& template_hint, io::Lang lang,
-                               bool sld_sidecars) {
+io::OutputStyles output_styles(const std::string& template_hint, io::Lang lang, bool sld_sidecars) {
     io::OutputStyles out;
     out.sld_sidecars = sld_sidecars;
     out.styler = [template_hint, lang](const std::string& layer, io::GeometryKind kind,
