@@ -686,7 +686,11 @@ void log_sites_summary(const SitesResult& r, double target, std::size_t top) {
         char buf[64];
         std::snprintf(buf, sizeof buf, "%.2f", m2_to_mu(s.sensitive_m2));
         log_info("#" + std::to_string(s.rank) + " " + s.id + " " + s.name + ": " +
-                 label_zh(s.severity) + ", 一住两公 " + buf + " 亩 (" + s.sensitive_uses + ")");
+                 (s.severity == Severity::prohibited
+                      ? "prohibited (no residential or public-service use before remediation)"
+                      : "survey required before the change of use") +
+                 ", residential/public-service (一住两公) " + buf + " mu (" + s.sensitive_uses +
+                 ")");
     }
     const io::Table p = progress_table(r, target);
     for (const auto& row : p.rows) {
