@@ -8,6 +8,9 @@
 #include <stdexcept>
 #include <unistd.h>
 
+#include "soilrisk/core/crs.hpp"
+#include "soilrisk/core/geos.hpp"
+
 namespace soilrisk::test {
 
 namespace fs = std::filesystem;
@@ -120,6 +123,33 @@ std::string slurp(const std::string& path) {
 void spit(const std::string& path, const std::string& bytes) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << bytes;
+}
+
+io::Layer
+memory_layer(const std::string& name, io::GeometryKind kind, const std::vector<std::string>& fields,
+             const std::vector<std::pair<std::string, std::vector<io::Value>>>& features) {
+    io::Layer l;
+    l.source = name + ".gpkg";
+    l.name = name;
+    l.role = name;
+    l.crs = Crs::from_epsg(4545);
+    l.native_crs = l.crs;
+    l.kind = kind;
+    for (const auto& f : fields)
+        l.fields.push_back({f, io::FieldType::string});
+    std::int64_t fid = 1;
+    for (const auto& [wkt, values] : features) {
+        if (values.size() != fields.size())
+            throw std::logic_error("memory_layer " + name + ": feature " + std::to_string(fid) +
+                                   " has " + std::to_string(values.size()) + " values for " +
+                                   std::to_string(fields.size()) + " fields");
+        io::Feature f;
+        f.fid = fid++;
+        f.geom = geos::from_wkt(wkt);
+        f.values = values;
+        l.features.push_back(std::move(f));
+    }
+    return l;
 }
 
 } // namespace soilrisk::test

@@ -9,6 +9,8 @@
 #include <variant>
 #include <vector>
 
+#include "soilrisk/io/vector.hpp"
+
 namespace soilrisk::test {
 
 /// A fresh folder under the build tree, removed when the test ends.
@@ -59,5 +61,11 @@ void write_shapefile(const std::string& path, const FixtureLayer& layer,
 std::string slurp(const std::string& path);
 /// Writes bytes to a file.
 void spit(const std::string& path, const std::string& bytes);
+
+/// An in-memory layer in EPSG:4545 (source "<name>.gpkg", role <name>), string fields,
+/// features from WKT with one value per field (std::logic_error otherwise), fids from 1.
+io::Layer memory_layer(const std::string& name, io::GeometryKind kind,
+                       const std::vector<std::string>& fields,
+                       const std::vector<std::pair<std::string, std::vector<io::Value>>>& features);
 
 } // namespace soilrisk::test

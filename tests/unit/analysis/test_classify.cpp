@@ -3,6 +3,8 @@
 // change matrix and safe-utilisation rate.
 #include <catch2/catch.hpp>
 
+#include "fixtures.hpp"
+
 #include <cmath>
 #include <geos_c.h>
 
@@ -26,30 +28,6 @@ std::string rect(double x0, double y0, double x1, double y1) {
 }
 std::string pt(double x, double y) {
     return "POINT(" + std::to_string(X0 + x) + " " + std::to_string(Y0 + y) + ")";
-}
-
-io::Layer make_layer(const std::string& name, io::GeometryKind kind,
-                     const std::vector<std::string>& fields,
-                     const std::vector<std::pair<std::string, std::vector<io::Value>>>& feats) {
-    io::Layer l;
-    l.source = name + ".gpkg";
-    l.name = name;
-    l.role = name;
-    l.crs = Crs::from_epsg(4545);
-    l.native_crs = l.crs;
-    l.kind = kind;
-    for (const auto& f : fields)
-        l.fields.push_back({f, io::FieldType::string});
-    std::int64_t fid = 1;
-    for (const auto& [wkt, values] : feats) {
-        REQUIRE(values.size() == fields.size());
-        io::Feature f;
-        f.fid = fid++;
-        f.geom = geos::from_wkt(wkt);
-        f.values = values;
-        l.features.push_back(std::move(f));
-    }
-    return l;
 }
 
 using V = io::Value;
@@ -124,7 +102,7 @@ const ParcelResult& parcel(const ClassifyResult& r, const std::string& id) {
 //   P4 (1000,1000)-(1100,…)  水田 0101, category 2, county B, measures
 //   P5 (400,0)-(500,100)     旱地 0103, category 1, county A, no measures
 io::Layer farmland() {
-    return make_layer(
+    return test::memory_layer(
         "farmland", io::GeometryKind::polygon, kFarmFields,
         {{rect(0, 0, 100, 100), {s("P1"), s("0101"), s("1"), s("A"), s("no")}},
          {rect(200, 0, 300, 100), {s("P2"), s("0103"), s("2"), s("A"), s("yes")}},
@@ -138,11 +116,11 @@ io::Layer farmland() {
 //   S3 in P3, pH 5.5 (band 1): Cd 1.6 > G 1.5 -> class 3; Cu 120 <= orchard S 150
 //   S5 50 m east of P5, pH 6.0, 旱地: Cd 0.35 > other S 0.3 -> class 2
 io::Layer samples() {
-    return make_layer("samples", io::GeometryKind::point, kSampleFields,
-                      {{pt(50, 50), {s("S1"), 6.0, s("水田"), 0.5, 30.0, 20.0}},
-                       {pt(250, 50), {s("S2"), 6.0, s("旱地"), 0.2, 30.0, 20.0}},
-                       {pt(50, 250), {s("S3"), s("5.5"), s("果园"), s("1,6"), 30.0, 120.0}},
-                       {pt(550, 50), {s("S5"), 6.0, s("旱地"), 0.35, 30.0, 20.0}}});
+    return test::memory_layer("samples", io::GeometryKind::point, kSampleFields,
+                              {{pt(50, 50), {s("S1"), 6.0, s("水田"), 0.5, 30.0, 20.0}},
+                               {pt(250, 50), {s("S2"), 6.0, s("旱地"), 0.2, 30.0, 20.0}},
+                               {pt(50, 250), {s("S3"), s("5.5"), s("果园"), s("1,6"), 30.0, 120.0}},
+                               {pt(550, 50), {s("S5"), 6.0, s("旱地"), 0.35, 30.0, 20.0}}});
 }
 
 } // namespace
@@ -241,13 +219,14 @@ TEST_CASE("classify voronoi: Thiessen cells clipped to parcels, largest share de
           "[classify]") {
     // A (0,0)-(100,100) holds S1 at x=20; S2 at x=120 lies in B (100,0)-(200,100). The
     // bisector x = 70 gives A 70 % to S1 and 30 % to S2.
-    const io::Layer farm =
-        make_layer("farmland", io::GeometryKind::polygon, kFarmFields,
-                   {{rect(0, 0, 100, 100), {s("A"), s("0103"), s("1"), s("X"), s("no")}},
-                    {rect(100, 0, 200, 100), {s("B"), s("0103"), s("1"), s("X"), s("no")}}});
-    const io::Layer samp = make_layer("samples", io::GeometryKind::point, kSampleFields,
-                                      {{pt(20, 50), {s("S1"), 6.0, V{}, 0.2, 20.0, 20.0}},
-                                       {pt(120, 50), {s("S2"), 6.0, V{}, 0.5, 20.0, 20.0}}});
+    const io::Layer farm = test::memory_layer(
+        "farmland", io::GeometryKind::polygon, kFarmFields,
+        {{rect(0, 0, 100, 100), {s("A"), s("0103"), s("1"), s("X"), s("no")}},
+         {rect(100, 0, 200, 100), {s("B"), s("0103"), s("1"), s("X"), s("no")}}});
+    const io::Layer samp =
+        test::memory_layer("samples", io::GeometryKind::point, kSampleFields,
+                           {{pt(20, 50), {s("S1"), 6.0, V{}, 0.2, 20.0, 20.0}},
+                            {pt(120, 50), {s("S2"), 6.0, V{}, 0.5, 20.0, 20.0}}});
     ClassifyOptions o;
     o.method = AssignMethod::voronoi;
     o.max_distance = 500;
@@ -266,8 +245,9 @@ TEST_CASE("classify voronoi: Thiessen cells clipped to parcels, largest share de
             GEOSArea_r(geos::ctx(), r.unit_geoms[i].get(), &area_s2_in_a);
     CHECK(area_s2_in_a == Approx(3000));
     // Weak when the deciding sample is farther than the distance.
-    const io::Layer far = make_layer("samples", io::GeometryKind::point, kSampleFields,
-                                     {{pt(900, 50), {s("S9"), 6.0, s("旱地"), 0.2, 20.0, 20.0}}});
+    const io::Layer far =
+        test::memory_layer("samples", io::GeometryKind::point, kSampleFields,
+                           {{pt(900, 50), {s("S9"), 6.0, s("旱地"), 0.2, 20.0, 20.0}}});
     o.max_distance = 100;
     const ClassifyResult r3 = run(farm, far, o);
     CHECK(parcel(r3, "A").weak);
@@ -330,13 +310,14 @@ TEST_CASE("IDW against hand computation", "[classify][idw]") {
 
 TEST_CASE("classify idw: parcel judged on interpolated concentration and pH", "[classify][idw]") {
     // Parcel (-5,-5)-(5,5), one 20 m cell: evaluated at its centroid (0,0).
-    const io::Layer farm = make_layer(
+    const io::Layer farm = test::memory_layer(
         "farmland", io::GeometryKind::polygon, kFarmFields,
         {{rect(-5, -5, 5, 5), {s("Q"), s("0103"), s("1"), s("X"), s("no")}},
          {rect(5000, 5000, 5010, 5010), {s("FAR"), s("0103"), s("1"), s("X"), s("no")}}});
-    const io::Layer samp = make_layer("samples", io::GeometryKind::point, kSampleFields,
-                                      {{pt(10, 0), {s("S1"), 6.0, s("旱地"), 1.0, 20.0, 20.0}},
-                                       {pt(0, 20), {s("S2"), 7.0, s("旱地"), 4.0, 20.0, 20.0}}});
+    const io::Layer samp =
+        test::memory_layer("samples", io::GeometryKind::point, kSampleFields,
+                           {{pt(10, 0), {s("S1"), 6.0, s("旱地"), 1.0, 20.0, 20.0}},
+                            {pt(0, 20), {s("S2"), 7.0, s("旱地"), 4.0, 20.0, 20.0}}});
     ClassifyOptions o;
     o.method = AssignMethod::idw;
     o.idw_cell = 20;
@@ -358,12 +339,13 @@ TEST_CASE("classify idw: parcel judged on interpolated concentration and pH", "[
 
 TEST_CASE("Land use from the parcel's DLBM; disagreement flagged", "[classify]") {
     // Pb 95 at pH 6: paddy S 100 -> class 1, other S 90 -> class 2.
-    const io::Layer farm =
-        make_layer("farmland", io::GeometryKind::polygon, kFarmFields,
-                   {{rect(0, 0, 100, 100), {s("P1"), s("0101K"), s("1"), s("A"), s("no")}}});
-    const io::Layer samp = make_layer("samples", io::GeometryKind::point, kSampleFields,
-                                      {{pt(50, 50), {s("S1"), 6.0, s("旱地"), 0.1, 95.0, 20.0}},
-                                       {pt(500, 50), {s("S2"), 6.0, s("旱地"), 0.1, 95.0, 20.0}}});
+    const io::Layer farm = test::memory_layer(
+        "farmland", io::GeometryKind::polygon, kFarmFields,
+        {{rect(0, 0, 100, 100), {s("P1"), s("0101K"), s("1"), s("A"), s("no")}}});
+    const io::Layer samp =
+        test::memory_layer("samples", io::GeometryKind::point, kSampleFields,
+                           {{pt(50, 50), {s("S1"), 6.0, s("旱地"), 0.1, 95.0, 20.0}},
+                            {pt(500, 50), {s("S2"), 6.0, s("旱地"), 0.1, 95.0, 20.0}}});
     const ClassifyResult r = run(farm, samp, ClassifyOptions{});
     CHECK(cell(r.samples, "sample_id", "S1", "landuse") == "paddy");
     CHECK(cell(r.samples, "sample_id", "S1", "landuse_conflict") == "1");
@@ -372,8 +354,9 @@ TEST_CASE("Land use from the parcel's DLBM; disagreement flagged", "[classify]")
     CHECK(cell(r.samples, "sample_id", "S2", "landuse_conflict") == "0");
     CHECK(cell(r.samples, "sample_id", "S2", "soil_class") == "2");
     // Outside parcels with no land use and no default: an error naming the sample.
-    const io::Layer none = make_layer("samples", io::GeometryKind::point, kSampleFields,
-                                      {{pt(500, 50), {s("S7"), 6.0, V{}, 0.1, 95.0, 20.0}}});
+    const io::Layer none =
+        test::memory_layer("samples", io::GeometryKind::point, kSampleFields,
+                           {{pt(500, 50), {s("S7"), 6.0, V{}, 0.1, 95.0, 20.0}}});
     CHECK_THROWS_WITH(run(farm, none, ClassifyOptions{}),
                       Catch::Contains("S7") && Catch::Contains("--default-landuse"));
     ClassifyOptions o;
@@ -383,9 +366,10 @@ TEST_CASE("Land use from the parcel's DLBM; disagreement flagged", "[classify]")
 
 TEST_CASE("Missing pH: an error naming the sample, or --default-ph", "[classify]") {
     const io::Layer farm = farmland();
-    const io::Layer samp = make_layer("samples", io::GeometryKind::point, kSampleFields,
-                                      {{pt(50, 50), {s("S1"), 6.0, V{}, 0.5, 30.0, 20.0}},
-                                       {pt(250, 50), {s("S2"), V{}, V{}, 0.2, 30.0, 20.0}}});
+    const io::Layer samp =
+        test::memory_layer("samples", io::GeometryKind::point, kSampleFields,
+                           {{pt(50, 50), {s("S1"), 6.0, V{}, 0.5, 30.0, 20.0}},
+                            {pt(250, 50), {s("S2"), V{}, V{}, 0.2, 30.0, 20.0}}});
     CHECK_THROWS_AS(run(farm, samp, ClassifyOptions{}), DataError);
     CHECK_THROWS_WITH(run(farm, samp, ClassifyOptions{}),
                       Catch::Contains("samples.gpkg, layer samples, feature 2 (sample S2)") &&
@@ -401,8 +385,8 @@ TEST_CASE("Missing pH: an error naming the sample, or --default-ph", "[classify]
 TEST_CASE("Below detection, text and negative values in concentration columns", "[classify]") {
     const io::Layer farm = farmland();
     const io::Layer samp =
-        make_layer("samples", io::GeometryKind::point, kSampleFields,
-                   {{pt(50, 50), {s("S1"), 6.0, V{}, s("ND"), s("<10"), s("0.5L")}}});
+        test::memory_layer("samples", io::GeometryKind::point, kSampleFields,
+                           {{pt(50, 50), {s("S1"), 6.0, V{}, s("ND"), s("<10"), s("0.5L")}}});
     ClassifyOptions o;
     const ClassifyResult r = run(farm, samp, o);
     CHECK(cell(r.samples, "sample_id", "S1", "below_dl") == "cd,pb,cu");
@@ -414,13 +398,13 @@ TEST_CASE("Below detection, text and negative values in concentration columns", 
     CHECK(num(run(farm, samp, o).samples, "sample_id", "S1", "pb") == Approx(10));
 
     const io::Layer text =
-        make_layer("samples", io::GeometryKind::point, kSampleFields,
-                   {{pt(50, 50), {s("S1"), 6.0, V{}, s("0.2"), s("high"), 1.0}}});
+        test::memory_layer("samples", io::GeometryKind::point, kSampleFields,
+                           {{pt(50, 50), {s("S1"), 6.0, V{}, s("0.2"), s("high"), 1.0}}});
     CHECK_THROWS_WITH(run(farm, text, ClassifyOptions{}), Catch::Contains("sample S1") &&
                                                               Catch::Contains("field pb") &&
                                                               Catch::Contains("'high'"));
-    const io::Layer neg = make_layer("samples", io::GeometryKind::point, kSampleFields,
-                                     {{pt(50, 50), {s("S1"), 6.0, V{}, -0.2, 1.0, 1.0}}});
+    const io::Layer neg = test::memory_layer("samples", io::GeometryKind::point, kSampleFields,
+                                             {{pt(50, 50), {s("S1"), 6.0, V{}, -0.2, 1.0, 1.0}}});
     CHECK_THROWS_WITH(run(farm, neg, ClassifyOptions{}),
                       Catch::Contains("field cd") && Catch::Contains("negative"));
 }
@@ -431,14 +415,14 @@ TEST_CASE("Crop samples move the soil class through the rule table", "[classify]
     // classes 1, 1, 2: n1/N = 0.67 >= 0.65 and n3 = 0 -> class 2.
     // Three in P1 (soil class 2), all compliant -> class 1. Two in P2: too few.
     const io::Layer crops =
-        make_layer("crops", io::GeometryKind::point, {"sample_id", "crop", "cd", "pb"},
-                   {{pt(20, 220), {s("C1"), s("水稻"), 0.1, s("ND")}},
-                    {pt(40, 220), {s("C2"), s("rice"), 0.15, 0.1}},
-                    {pt(60, 220), {s("C3"), s("rice"), 0.3, 0.1}},
-                    {pt(20, 20), {s("C4"), s("rice"), 0.1, 0.1}},
-                    {pt(40, 20), {s("C5"), s("rice"), 0.2, 0.1}},
-                    {pt(60, 20), {s("C6"), s("rice"), s("<0.01"), 0.1}},
-                    {pt(220, 20), {s("C7"), s("rice"), 0.9, 0.1}}});
+        test::memory_layer("crops", io::GeometryKind::point, {"sample_id", "crop", "cd", "pb"},
+                           {{pt(20, 220), {s("C1"), s("水稻"), 0.1, s("ND")}},
+                            {pt(40, 220), {s("C2"), s("rice"), 0.15, 0.1}},
+                            {pt(60, 220), {s("C3"), s("rice"), 0.3, 0.1}},
+                            {pt(20, 20), {s("C4"), s("rice"), 0.1, 0.1}},
+                            {pt(40, 20), {s("C5"), s("rice"), 0.2, 0.1}},
+                            {pt(60, 20), {s("C6"), s("rice"), s("<0.01"), 0.1}},
+                            {pt(220, 20), {s("C7"), s("rice"), 0.9, 0.1}}});
     ClassifyOptions o;
     const ClassifyResult r = run(farm, samp, o, &crops);
     CHECK(cell(r.crops, "sample_id", "C3", "crop_class") == "2");
@@ -464,17 +448,18 @@ TEST_CASE("Crop samples move the soil class through the rule table", "[classify]
     CHECK(p2.rule_id.empty());
 
     // Unknown crop: an error naming the sample.
-    const io::Layer bad = make_layer("crops", io::GeometryKind::point, {"sample_id", "crop", "cd"},
-                                     {{pt(20, 220), {s("C9"), s("banana"), 0.1}}});
+    const io::Layer bad =
+        test::memory_layer("crops", io::GeometryKind::point, {"sample_id", "crop", "cd"},
+                           {{pt(20, 220), {s("C9"), s("banana"), 0.1}}});
     CHECK_THROWS_WITH(run(farm, samp, o, &bad), Catch::Contains("C9") && Catch::Contains("banana"));
 }
 
 TEST_CASE("Several samples in a parcel: worst or mean", "[classify]") {
     const io::Layer farm = farmland();
     // In P2 (other, pH 6: Cd S 0.3): 0.2 and 0.5 -> worst 0.5/0.3, mean (0.667+1.667)/2.
-    const io::Layer samp = make_layer("samples", io::GeometryKind::point, kSampleFields,
-                                      {{pt(220, 50), {s("A"), 6.0, V{}, 0.2, 20.0, 20.0}},
-                                       {pt(280, 50), {s("B"), 6.0, V{}, 0.5, 20.0, 20.0}}});
+    const io::Layer samp = test::memory_layer("samples", io::GeometryKind::point, kSampleFields,
+                                              {{pt(220, 50), {s("A"), 6.0, V{}, 0.2, 20.0, 20.0}},
+                                               {pt(280, 50), {s("B"), 6.0, V{}, 0.5, 20.0, 20.0}}});
     ClassifyOptions o;
     ClassifyResult r = run(farm, samp, o);
     CHECK(parcel(r, "P2").limiting_ratio == Approx(0.5 / 0.3));

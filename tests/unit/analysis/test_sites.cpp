@@ -2,6 +2,8 @@
 // against hand computation.
 #include <catch2/catch.hpp>
 
+#include "fixtures.hpp"
+
 #include <cmath>
 #include <numbers>
 
@@ -22,28 +24,6 @@ std::string square(double x0, double y0, double x1, double y1) {
            p(x0, y0) + "))";
 }
 
-io::Layer make_layer(const std::string& name, io::GeometryKind kind,
-                     const std::vector<std::string>& fields,
-                     const std::vector<std::pair<std::string, std::vector<io::Value>>>& features) {
-    io::Layer l;
-    l.source = name + ".gpkg";
-    l.name = name;
-    l.role = name;
-    l.crs = l.native_crs = Crs::from_epsg(4545);
-    l.kind = kind;
-    for (const auto& f : fields)
-        l.fields.push_back({f, io::FieldType::string});
-    std::int64_t fid = 1;
-    for (const auto& [wkt, values] : features) {
-        io::Feature f;
-        f.fid = fid++;
-        f.geom = geos::from_wkt(wkt);
-        f.values = values;
-        l.features.push_back(std::move(f));
-    }
-    return l;
-}
-
 const std::vector<std::string> kSiteFields = {"plot_id", "name",         "enterprise", "register",
                                               "survey",  "risk_control", "county"};
 
@@ -52,7 +32,7 @@ io::Value s(const char* t) {
 }
 
 io::Layer one_site(const char* reg, const char* survey) {
-    return make_layer(
+    return test::memory_layer(
         "sites", io::GeometryKind::polygon, kSiteFields,
         {{square(X0, Y0, X0 + 100, Y0 + 100),
           {s("S1"), s("地块一"), s("某厂"), s(reg), s(survey), s("no"), s("鱼峰区")}}});
@@ -60,7 +40,7 @@ io::Layer one_site(const char* reg, const char* survey) {
 
 /// Residential (07) west of x = X0 + 50, industrial (1001) east of it.
 io::Layer half_plan() {
-    return make_layer(
+    return test::memory_layer(
         "plan", io::GeometryKind::polygon, {"use_code", "use_name"},
         {{square(X0 - 200, Y0 - 200, X0 + 50, Y0 + 300), {s("0701"), s("城镇住宅用地")}},
          {square(X0 + 50, Y0 - 200, X0 + 300, Y0 + 300), {s("1001"), s("工业用地")}}});
@@ -144,8 +124,8 @@ TEST_CASE("sites: half residential, half industrial gives shares and a conflict"
 TEST_CASE("sites: a remediated site on residential land gives no conflict", "[sites]") {
     const auto table = load_landuse_table();
     const io::Layer plan =
-        make_layer("plan", io::GeometryKind::polygon, {"use_code"},
-                   {{square(X0 - 500, Y0 - 500, X0 + 500, Y0 + 500), {s("07")}}});
+        test::memory_layer("plan", io::GeometryKind::polygon, {"use_code"},
+                           {{square(X0 - 500, Y0 - 500, X0 + 500, Y0 + 500), {s("07")}}});
     const SitesResult r =
         sites_analysis(one_site("remediated", "no"), plan, nullptr, table, SitesOptions{});
     REQUIRE(r.uses.size() == 1);
@@ -171,16 +151,16 @@ TEST_CASE("sites: receptor distances and directions match hand computation", "[s
     const auto table = load_landuse_table();
     const io::Layer sites = one_site("priority", "yes");
     // Site: 100 m square, centroid (X0+50, Y0+50).
-    const io::Layer rec =
-        make_layer("receptors", io::GeometryKind::point, {"name", "kind"},
-                   {{"POINT(" + std::to_string(X0 + 400) + " " + std::to_string(Y0 + 50) + ")",
-                     {s("东校"), s("school")}},
-                    {"POINT(" + std::to_string(X0 + 500) + " " + std::to_string(Y0 + 500) + ")",
-                     {s("东北医院"), s("hospital")}},
-                    {"POINT(" + std::to_string(X0 - 50) + " " + std::to_string(Y0 - 100) + ")",
-                     {s("西南取水口"), s("water_intake")}},
-                    {"POINT(" + std::to_string(X0 + 2000) + " " + std::to_string(Y0 + 50) + ")",
-                     {s("远处"), s("school")}}});
+    const io::Layer rec = test::memory_layer(
+        "receptors", io::GeometryKind::point, {"name", "kind"},
+        {{"POINT(" + std::to_string(X0 + 400) + " " + std::to_string(Y0 + 50) + ")",
+          {s("东校"), s("school")}},
+         {"POINT(" + std::to_string(X0 + 500) + " " + std::to_string(Y0 + 500) + ")",
+          {s("东北医院"), s("hospital")}},
+         {"POINT(" + std::to_string(X0 - 50) + " " + std::to_string(Y0 - 100) + ")",
+          {s("西南取水口"), s("water_intake")}},
+         {"POINT(" + std::to_string(X0 + 2000) + " " + std::to_string(Y0 + 50) + ")",
+          {s("远处"), s("school")}}});
     SitesOptions o;
     o.receptor_distances = {500, 1000};
     const SitesResult r = sites_analysis(sites, half_plan(), &rec, table, o);
@@ -189,7 +169,8 @@ TEST_CASE("sites: receptor distances and directions match hand computation", "[s
     CHECK(r.receptors[0].name == "西南取水口");
     CHECK(r.receptors[0].distance_m == Approx(std::hypot(50.0, 100.0)));
     // Bearing from (50, 50) to the point (-50, -100): atan2(-100, -150) = 213.69°.
-    CHECK(r.receptors[0].bearing_deg == Approx(180 + std::atan2(100.0, 150.0) * 180 / std::numbers::pi));
+    CHECK(r.receptors[0].bearing_deg ==
+          Approx(180 + std::atan2(100.0, 150.0) * 180 / std::numbers::pi));
     CHECK(r.receptors[0].direction == "SW");
     CHECK(r.receptors[0].within_m == 500);
     CHECK(r.receptors[1].name == "东校");
@@ -225,7 +206,7 @@ TEST_CASE("sites: progress rates match hand counts", "[sites]") {
             square(X0 + x, Y0, X0 + x + size, Y0 + size),
             std::vector<io::Value>{s(id), s(id), s(""), s(reg), s("yes"), s(rc), s(county)}};
     };
-    const io::Layer sites = make_layer(
+    const io::Layer sites = test::memory_layer(
         "sites", io::GeometryKind::polygon, kSiteFields,
         {site(0, 50, "A1", "priority", "yes", "A"), site(100, 80, "A2", "priority", "no", "A"),
          site(200, 60, "A3", "priority", "no", "A"), site(300, 50, "B1", "priority", "yes", "B"),

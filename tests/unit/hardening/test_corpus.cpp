@@ -129,29 +129,6 @@ double total_area(const io::Layer& l) {
 
 // --- Classification on in-memory layers ------------------------------------------------
 
-io::Layer mem_layer(const std::string& name, io::GeometryKind kind,
-                    const std::vector<std::string>& fields,
-                    const std::vector<std::pair<std::string, std::vector<io::Value>>>& feats) {
-    io::Layer l;
-    l.source = name + ".gpkg";
-    l.name = name;
-    l.role = name;
-    l.crs = Crs::from_epsg(4545);
-    l.native_crs = l.crs;
-    l.kind = kind;
-    for (const auto& f : fields)
-        l.fields.push_back({f, io::FieldType::string});
-    std::int64_t fid = 1;
-    for (const auto& [wkt, values] : feats) {
-        io::Feature f;
-        f.fid = fid++;
-        f.geom = geos::from_wkt(wkt);
-        f.values = values;
-        l.features.push_back(std::move(f));
-    }
-    return l;
-}
-
 using V = io::Value;
 V s(const char* t) {
     return V(std::string(t));
@@ -169,15 +146,17 @@ const Standards& standards() {
 }
 
 io::Layer mem_farm() {
-    return mem_layer("farmland", io::GeometryKind::polygon, {"parcel_id", "dlbm", "category"},
-                     {{rect(0, 0, 100, 100), {s("P1"), s("0101"), V(std::int64_t(1))}}});
+    return test::memory_layer("farmland", io::GeometryKind::polygon,
+                              {"parcel_id", "dlbm", "category"},
+                              {{rect(0, 0, 100, 100), {s("P1"), s("0101"), V(std::int64_t(1))}}});
 }
 
 /// One soil sample S1 inside P1 with pH `ph` and Cd `cd`.
 analysis::ClassifyResult classify_one(const V& ph, const V& cd, analysis::ClassifyOptions o = {}) {
     const io::Layer farm = mem_farm();
-    const io::Layer samp = mem_layer("samples", io::GeometryKind::point, {"sample_id", "ph", "cd"},
-                                     {{pt(50, 50), {s("S1"), ph, cd}}});
+    const io::Layer samp =
+        test::memory_layer("samples", io::GeometryKind::point, {"sample_id", "ph", "cd"},
+                           {{pt(50, 50), {s("S1"), ph, cd}}});
     analysis::ClassifyInputs in;
     in.farmland = &farm;
     in.samples = &samp;
@@ -655,12 +634,13 @@ TEST_CASE("corpus F: categories", "[corpus][categories]") {
                                 {"feature 1", "has no category (empty)"});
     }
     SECTION("F44 all-null category (classify): proposals kept, with a warning") {
-        io::Layer farm =
-            mem_layer("farmland", io::GeometryKind::polygon, {"parcel_id", "dlbm", "category"},
-                      {{rect(0, 0, 100, 100), {s("P1"), s("0101"), V()}},
-                       {rect(200, 0, 300, 100), {s("P2"), s("0101"), V()}}});
-        io::Layer samp = mem_layer("samples", io::GeometryKind::point, {"sample_id", "ph", "cd"},
-                                   {{pt(50, 50), {s("S1"), V(6.0), V(0.2)}}});
+        io::Layer farm = test::memory_layer("farmland", io::GeometryKind::polygon,
+                                            {"parcel_id", "dlbm", "category"},
+                                            {{rect(0, 0, 100, 100), {s("P1"), s("0101"), V()}},
+                                             {rect(200, 0, 300, 100), {s("P2"), s("0101"), V()}}});
+        io::Layer samp =
+            test::memory_layer("samples", io::GeometryKind::point, {"sample_id", "ph", "cd"},
+                               {{pt(50, 50), {s("S1"), V(6.0), V(0.2)}}});
         analysis::ClassifyInputs in;
         in.farmland = &farm;
         in.samples = &samp;
@@ -871,55 +851,60 @@ TEST_CASE("corpus M: sample layers", "[corpus][classify]") {
     in.soil = &standards().soil;
     in.rules = &standards().rules;
     SECTION("M23 no element columns") {
-        io::Layer samp = mem_layer("samples", io::GeometryKind::point, {"sample_id", "ph", "镉"},
-                                   {{pt(50, 50), {s("S1"), V(6.0), V(0.2)}}});
+        io::Layer samp =
+            test::memory_layer("samples", io::GeometryKind::point, {"sample_id", "ph", "镉"},
+                               {{pt(50, 50), {s("S1"), V(6.0), V(0.2)}}});
         in.samples = &samp;
         expect_error<DataError>([&] { analysis::classify(in, {}); },
                                 {"samples.gpkg", "no element columns", "--samples-field cd=NAME"});
     }
     SECTION("M24 no pH column and no default") {
-        io::Layer samp = mem_layer("samples", io::GeometryKind::point, {"sample_id", "cd"},
-                                   {{pt(50, 50), {s("S1"), V(0.2)}}});
+        io::Layer samp = test::memory_layer("samples", io::GeometryKind::point, {"sample_id", "cd"},
+                                            {{pt(50, 50), {s("S1"), V(0.2)}}});
         in.samples = &samp;
         expect_error<DataError>([&] { analysis::classify(in, {}); },
                                 {"no pH field", "--samples-field ph=NAME", "--default-ph"});
     }
     SECTION("M25 unknown land use text") {
-        io::Layer samp =
-            mem_layer("samples", io::GeometryKind::point, {"sample_id", "ph", "landuse", "cd"},
-                      {{pt(500, 500), {s("S1"), V(6.0), s("鱼塘"), V(0.2)}}});
+        io::Layer samp = test::memory_layer("samples", io::GeometryKind::point,
+                                            {"sample_id", "ph", "landuse", "cd"},
+                                            {{pt(500, 500), {s("S1"), V(6.0), s("鱼塘"), V(0.2)}}});
         in.samples = &samp;
         expect_error<DataError>([&] { analysis::classify(in, {}); },
                                 {"sample S1", "field landuse", "'鱼塘' is unknown"});
     }
     SECTION("M26 samples given as polygons") {
-        io::Layer samp = mem_layer("samples", io::GeometryKind::polygon, {"sample_id", "ph", "cd"},
-                                   {{rect(0, 0, 10, 10), {s("S1"), V(6.0), V(0.2)}}});
+        io::Layer samp =
+            test::memory_layer("samples", io::GeometryKind::polygon, {"sample_id", "ph", "cd"},
+                               {{rect(0, 0, 10, 10), {s("S1"), V(6.0), V(0.2)}}});
         in.samples = &samp;
         expect_error<DataError>([&] { analysis::classify(in, {}); },
                                 {"soil samples must be points", "polygon"});
     }
     SECTION("M27 sample outside every parcel without land use") {
-        io::Layer samp = mem_layer("samples", io::GeometryKind::point, {"sample_id", "ph", "cd"},
-                                   {{pt(5000, 5000), {s("S9"), V(6.0), V(0.2)}}});
+        io::Layer samp =
+            test::memory_layer("samples", io::GeometryKind::point, {"sample_id", "ph", "cd"},
+                               {{pt(5000, 5000), {s("S9"), V(6.0), V(0.2)}}});
         in.samples = &samp;
         expect_error<DataError>([&] { analysis::classify(in, {}); },
                                 {"sample S9", "no land use", "--default-landuse"});
     }
     SECTION("M28 unknown DLBM code on the farmland") {
-        io::Layer bad =
-            mem_layer("farmland", io::GeometryKind::polygon, {"parcel_id", "dlbm", "category"},
-                      {{rect(0, 0, 100, 100), {s("P1"), s("0601"), V(std::int64_t(1))}}});
-        io::Layer samp = mem_layer("samples", io::GeometryKind::point, {"sample_id", "ph", "cd"},
-                                   {{pt(50, 50), {s("S1"), V(6.0), V(0.2)}}});
+        io::Layer bad = test::memory_layer(
+            "farmland", io::GeometryKind::polygon, {"parcel_id", "dlbm", "category"},
+            {{rect(0, 0, 100, 100), {s("P1"), s("0601"), V(std::int64_t(1))}}});
+        io::Layer samp =
+            test::memory_layer("samples", io::GeometryKind::point, {"sample_id", "ph", "cd"},
+                               {{pt(50, 50), {s("S1"), V(6.0), V(0.2)}}});
         in.farmland = &bad;
         in.samples = &samp;
         expect_error<DataError>([&] { analysis::classify(in, {}); },
                                 {"farmland.gpkg", "feature 1", "DLBM '0601'", "[landuse.dlbm]"});
     }
     SECTION("M29 samples in another CRS than the farmland") {
-        io::Layer samp = mem_layer("samples", io::GeometryKind::point, {"sample_id", "ph", "cd"},
-                                   {{"POINT(108.6 24.4)", {s("S1"), V(6.0), V(0.2)}}});
+        io::Layer samp =
+            test::memory_layer("samples", io::GeometryKind::point, {"sample_id", "ph", "cd"},
+                               {{"POINT(108.6 24.4)", {s("S1"), V(6.0), V(0.2)}}});
         samp.crs = Crs::from_epsg(4490);
         in.samples = &samp;
         expect_error<DataError>([&] { analysis::classify(in, {}); },
@@ -939,7 +924,7 @@ TEST_CASE("corpus M: sample layers", "[corpus][classify]") {
         CHECK(w.has("1 id values occur more than once"));
     }
     SECTION("M36 duplicate sample ids in classify: a warning naming the id") {
-        io::Layer samp = mem_layer(
+        io::Layer samp = test::memory_layer(
             "samples", io::GeometryKind::point, {"sample_id", "ph", "cd"},
             {{pt(50, 50), {s("S1"), V(6.0), V(0.2)}}, {pt(60, 60), {s("S1"), V(6.0), V(0.3)}}});
         in.samples = &samp;
@@ -967,12 +952,13 @@ TEST_CASE("corpus M: crop samples", "[corpus][classify]") {
     static const analysis::FoodStandard food =
         analysis::load_food_standard(analysis::standards_dir() / "gb2762.toml", "2017");
     const io::Layer farm = mem_farm();
-    const io::Layer samp = mem_layer("samples", io::GeometryKind::point, {"sample_id", "ph", "cd"},
-                                     {{pt(50, 50), {s("S1"), V(6.0), V(0.2)}}});
+    const io::Layer samp =
+        test::memory_layer("samples", io::GeometryKind::point, {"sample_id", "ph", "cd"},
+                           {{pt(50, 50), {s("S1"), V(6.0), V(0.2)}}});
     auto run = [&](const V& crop, const V& cd) {
         const io::Layer crops =
-            mem_layer("crops", io::GeometryKind::point, {"sample_id", "crop", "cd"},
-                      {{pt(40, 40), {s("C1"), crop, cd}}});
+            test::memory_layer("crops", io::GeometryKind::point, {"sample_id", "crop", "cd"},
+                               {{pt(40, 40), {s("C1"), crop, cd}}});
         analysis::ClassifyInputs in;
         in.farmland = &farm;
         in.samples = &samp;

@@ -23,27 +23,6 @@ using namespace soilrisk::render;
 namespace {
 
 /// A layer in memory in EPSG:4545 (CGCS2000 GK CM 108E) with integer/text fields.
-io::Layer make_layer(const std::string& name, io::GeometryKind kind,
-                     const std::vector<std::string>& fields,
-                     const std::vector<std::pair<std::string, std::vector<io::Value>>>& rows) {
-    io::Layer l;
-    l.name = name;
-    l.crs = Crs::from_epsg(4545);
-    l.native_crs = l.crs;
-    l.kind = kind;
-    for (const auto& f : fields)
-        l.fields.push_back({f, io::FieldType::string});
-    std::int64_t fid = 1;
-    for (const auto& [wkt, values] : rows) {
-        io::Feature f;
-        f.fid = fid++;
-        f.geom = geos::from_wkt(wkt);
-        f.values = values;
-        l.features.push_back(std::move(f));
-    }
-    return l;
-}
-
 std::string square(double x, double y, double s) {
     std::ostringstream o;
     o.precision(12);
@@ -123,9 +102,10 @@ TEST_CASE("Colours, filters and page sizes parse", "[render][style]") {
     CHECK(Color::parse("#00000080").a8() == 128);
     CHECK_THROWS_AS(Color::parse("green"), UsageError);
 
-    io::Layer l = make_layer("p", io::GeometryKind::polygon, {"category", "proposed_category"},
-                             {{square(0, 0, 1), {std::int64_t{2}, std::int64_t{3}}},
-                              {square(2, 0, 1), {std::string("1"), std::int64_t{1}}}});
+    io::Layer l =
+        test::memory_layer("p", io::GeometryKind::polygon, {"category", "proposed_category"},
+                           {{square(0, 0, 1), {std::int64_t{2}, std::int64_t{3}}},
+                            {square(2, 0, 1), {std::string("1"), std::int64_t{1}}}});
     const auto& a = l.features[0];
     const auto& b = l.features[1];
     CHECK(Filter::parse("category = 2").matches(l, a));
@@ -208,11 +188,11 @@ TEST_CASE("A PNG map shows each class colour where its polygon lies, and a legen
     test::TempDir dir;
     // Two 2 km squares, categories 1 and 3 (none of 2), near Liuzhou in GK CM 108E.
     const double x0 = 600000, y0 = 2700000;
-    io::Layer parcels = make_layer("parcels", io::GeometryKind::polygon, {"category"},
-                                   {{square(x0, y0, 2000), {std::int64_t{1}}},
-                                    {square(x0 + 3000, y0, 2000), {std::int64_t{3}}}});
-    io::Layer mines = make_layer("mines", io::GeometryKind::point, {"name"},
-                                 {{"POINT(602500 2701000)", {std::string("大厂矿")}}});
+    io::Layer parcels = test::memory_layer("parcels", io::GeometryKind::polygon, {"category"},
+                                           {{square(x0, y0, 2000), {std::int64_t{1}}},
+                                            {square(x0 + 3000, y0, 2000), {std::int64_t{3}}}});
+    io::Layer mines = test::memory_layer("mines", io::GeometryKind::point, {"name"},
+                                         {{"POINT(602500 2701000)", {std::string("大厂矿")}}});
     const Style style = parse_style(k_style, "test.toml");
     MapSpec spec;
     spec.layers = bind_layers(style, {{"parcels", &parcels}, {"mines", &mines}});
@@ -295,7 +275,7 @@ TEST_CASE("Labels that would overlap are dropped", "[render][labels]") {
         rows.push_back(
             {"POINT(600000 2700000)", {std::string("一个很长的矿区名称 " + std::to_string(i))}});
     rows.push_back({"POINT(610000 2710000)", {std::string("远处矿区")}});
-    io::Layer mines = make_layer("mines", io::GeometryKind::point, {"name"}, rows);
+    io::Layer mines = test::memory_layer("mines", io::GeometryKind::point, {"name"}, rows);
     const Style style = parse_style(k_style, "test.toml");
     MapSpec spec;
     spec.layers = bind_layers(style, {{"mines", &mines}});
@@ -315,15 +295,15 @@ TEST_CASE("A PDF series has one A4 page per value, PNG and SVG series one file e
           "[render][pdf][svg]") {
     test::TempDir dir;
     io::Layer parcels =
-        make_layer("pieces", io::GeometryKind::polygon, {"source_id", "category"},
-                   {{square(600000, 2700000, 500), {std::string("M1"), std::int64_t{1}}},
-                    {square(650000, 2750000, 500), {std::string("M2"), std::int64_t{2}}},
-                    {square(680000, 2780000, 500), {std::string("M3"), std::int64_t{3}}}});
+        test::memory_layer("pieces", io::GeometryKind::polygon, {"source_id", "category"},
+                           {{square(600000, 2700000, 500), {std::string("M1"), std::int64_t{1}}},
+                            {square(650000, 2750000, 500), {std::string("M2"), std::int64_t{2}}},
+                            {square(680000, 2780000, 500), {std::string("M3"), std::int64_t{3}}}});
     MapRequest req;
     req.style = load_template("near");
     req.layers = {{"pieces", &parcels}};
     // near draws rings too; give it an empty rings layer to show optional/required binding.
-    io::Layer rings = make_layer("rings", io::GeometryKind::polygon, {"source_id"}, {});
+    io::Layer rings = test::memory_layer("rings", io::GeometryKind::polygon, {"source_id"}, {});
     req.layers.push_back({"rings", &rings});
     req.crs = parcels.crs;
     req.each = "source_id";
