@@ -9,10 +9,10 @@ namespace fs = std::filesystem;
 
 namespace soilrisk::analysis {
 
-std::vector<std::string> write_classify_outputs(const ClassifyResult& r,
-                                                const std::string& gpkg, const std::string& xlsx,
-                                                const std::string& csv_dir, io::Lang lang,
-                                                bool overwrite, const io::OutputStyles& styles) {
+std::vector<std::string> write_classify_outputs(const ClassifyResult& r, const std::string& gpkg,
+                                                const std::string& xlsx, const std::string& csv_dir,
+                                                io::Lang lang, bool overwrite,
+                                                const io::OutputStyles& styles) {
     std::vector<std::string> sidecars;
     std::vector<const io::Table*> tables = {&r.change_matrix, &r.changed, &r.weak_evidence};
     if (!r.safe_utilisation.columns.empty()) tables.push_back(&r.safe_utilisation);

@@ -7,12 +7,12 @@
 
 #include "cli/command.hpp"
 #include "cli/options.hpp"
-#include "soilrisk/io/vector_writer.hpp"
 #include "cli/terminal.hpp"
 #include "soilrisk/analysis/classify.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
 #include "soilrisk/core/units.hpp"
+#include "soilrisk/io/vector_writer.hpp"
 #include "soilrisk/render/qgis_style.hpp"
 
 namespace soilrisk::cli {
@@ -175,10 +175,9 @@ class ClassifyCommand : public Command {
         in.rules = &rules;
         analysis::ClassifyResult result = analysis::classify(in, o, progress.part(0.4, 0.9));
         result.about.insert(result.about.begin(), {"command_line", global.command_line});
-        for (const auto& s :
-             analysis::write_classify_outputs(result, out_, table_, csv_dir_, o.lang, overwrite_,
-                                              render::output_styles("classify", o.lang,
-                                                                    global.sld)))
+        for (const auto& s : analysis::write_classify_outputs(
+                 result, out_, table_, csv_dir_, o.lang, overwrite_,
+                 render::output_styles("classify", o.lang, global.sld)))
             log_info("wrote " + s);
         progress(1.0, "done");
 
@@ -205,8 +204,7 @@ class ClassifyCommand : public Command {
     std::string invalid_ = "fix", method_ = "inside", max_distance_ = "500m", combine_ = "worst",
                 idw_radius_ = "1000m", idw_cell_ = "20m", nd_ = "half", crop_distance_ = "0", crop_,
                 standard_, food_standard_, food_edition_, rules_, rate_basis_ = "current",
-                area_ = "ellipsoidal", crs_, out_, schema_, table_, csv_dir_,
-                default_landuse_;
+                area_ = "ellipsoidal", crs_, out_, schema_, table_, csv_dir_, default_landuse_;
     double idw_power_ = 2, target_ = 91;
     int idw_neighbours_ = 12;
     std::optional<double> default_ph_;

@@ -9,12 +9,12 @@
 
 #include "cli/command.hpp"
 #include "cli/options.hpp"
-#include "soilrisk/io/vector_writer.hpp"
 #include "cli/terminal.hpp"
 #include "soilrisk/analysis/downstream.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
 #include "soilrisk/core/units.hpp"
+#include "soilrisk/io/vector_writer.hpp"
 #include "soilrisk/render/qgis_style.hpp"
 
 namespace soilrisk::cli {
@@ -127,11 +127,9 @@ class DownstreamCommand : public Command {
             {"max_height_m", io::Layer::text(io::Value(o.max_height_m))},
             {"method", "Priority-Flood fill + D8; per source D8 trace; affected cells join the "
                        "path laterally within the corridor with HAND <= max height"}};
-        const auto written = analysis::write_downstream_outputs(result, farmland, grids, o, out_,
-                                                                table_, overwrite_, about, {},
-                                                                render::output_styles(
-                                                                    "downstream", o.lang,
-                                                                    global.sld));
+        const auto written = analysis::write_downstream_outputs(
+            result, farmland, grids, o, out_, table_, overwrite_, about, {},
+            render::output_styles("downstream", o.lang, global.sld));
         lap("written");
         progress(1.0, "done");
         analysis::log_ranking(analysis::downstream_ranking(result),
@@ -147,8 +145,8 @@ class DownstreamCommand : public Command {
     io::VectorInput farmland_, sources_;
     std::vector<std::string> farmland_fields_, sources_fields_;
     std::string dem_, reach_ = "10km", corridor_ = "500m", max_height_ = "10m",
-                      bands_ = "2km,5km,10km", nodata_as_ = "outlet", area_ = "ellipsoidal", out_, schema_,
-                      table_, invalid_ = "fix";
+                      bands_ = "2km,5km,10km", nodata_as_ = "outlet", area_ = "ellipsoidal", out_,
+                      schema_, table_, invalid_ = "fix";
     bool overwrite_ = false, no_cache_ = false;
 };
 

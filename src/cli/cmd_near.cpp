@@ -114,8 +114,8 @@ class NearCommand : public Command {
   private:
     io::VectorInput farmland_, sources_;
     std::vector<std::string> farmland_fields_, sources_fields_, by_;
-    std::string rings_ = "0,500,1000,2000", out_, schema_, table_, grid_ = "0", area_ = "ellipsoidal", crs_,
-                invalid_ = "fix";
+    std::string rings_ = "0,500,1000,2000", out_, schema_, table_, grid_ = "0",
+                area_ = "ellipsoidal", crs_, invalid_ = "fix";
     bool overwrite_ = false;
     analysis::NearOptions options_;
 };

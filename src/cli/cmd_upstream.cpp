@@ -8,12 +8,12 @@
 
 #include "cli/command.hpp"
 #include "cli/options.hpp"
-#include "soilrisk/io/vector_writer.hpp"
 #include "cli/terminal.hpp"
 #include "soilrisk/analysis/upstream.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
 #include "soilrisk/core/units.hpp"
+#include "soilrisk/io/vector_writer.hpp"
 #include "soilrisk/render/qgis_style.hpp"
 
 namespace soilrisk::cli {
@@ -82,10 +82,9 @@ class UpstreamCommand : public Command {
                             (targets_.where.empty() ? "" : " where " + targets_.where)},
             {"sources", sources.source + " (layer " + sources.name + ")"},
             {"cluster_distance_m", io::Layer::text(io::Value(o.cluster_distance_m))}};
-        const auto written = analysis::write_upstream_outputs(result, targets, sources, o, out_,
-                                                              table_, overwrite_, about,
-                                                              render::output_styles(
-                                                                  "upstream", o.lang, global.sld));
+        const auto written = analysis::write_upstream_outputs(
+            result, targets, sources, o, out_, table_, overwrite_, about,
+            render::output_styles("upstream", o.lang, global.sld));
         progress(1.0, "done");
         log_info(std::to_string(result.clusters.size()) + " target clusters, " +
                  std::to_string(result.links.size()) + " upstream (cluster, source) links");
@@ -102,7 +101,8 @@ class UpstreamCommand : public Command {
   private:
     io::VectorInput targets_, sources_;
     std::vector<std::string> targets_fields_, sources_fields_;
-    std::string dem_, cluster_ = "0", nodata_as_ = "outlet", out_, schema_, table_, invalid_ = "fix";
+    std::string dem_, cluster_ = "0", nodata_as_ = "outlet", out_, schema_, table_,
+                      invalid_ = "fix";
     bool overwrite_ = false, no_cache_ = false;
 };
 

@@ -97,8 +97,8 @@ class GpkgOut {
 } // namespace
 
 std::vector<std::string> write_streams_gpkg(const std::string& path, const GridGeometry& g,
-                        const std::vector<StreamSegment>& streams,
-                        const VectorWriteOptions& options) {
+                                            const std::vector<StreamSegment>& streams,
+                                            const VectorWriteOptions& options) {
     GpkgOut out(path, options);
     OGRLayer* l = out.layer("streams", g, wkbLineString);
     out.field(l, "stream_id", OFTInteger);
@@ -131,11 +131,11 @@ std::vector<std::string> write_streams_gpkg(const std::string& path, const GridG
 }
 
 std::vector<std::string> write_traces_gpkg(const std::string& path, const GridGeometry& g,
-                       const std::vector<TracePath>& paths,
-                       const std::vector<std::vector<float>>& elevation,
-                       const std::vector<std::vector<float>>& filled,
-                       const std::vector<std::uint32_t>& acc_cells,
-                       const VectorWriteOptions& options) {
+                                           const std::vector<TracePath>& paths,
+                                           const std::vector<std::vector<float>>& elevation,
+                                           const std::vector<std::vector<float>>& filled,
+                                           const std::vector<std::uint32_t>& acc_cells,
+                                           const VectorWriteOptions& options) {
     GpkgOut out(path, options);
     OGRLayer* l = out.layer("paths", g, wkbLineStringZM);
     out.field(l, "source_id", OFTString);
@@ -192,8 +192,8 @@ std::vector<std::string> write_traces_gpkg(const std::string& path, const GridGe
 }
 
 std::vector<std::string> write_catchments_gpkg(const std::string& path, const GridGeometry& g,
-                           const std::vector<Catchment>& catchments,
-                           const VectorWriteOptions& options) {
+                                               const std::vector<Catchment>& catchments,
+                                               const VectorWriteOptions& options) {
     GpkgOut out(path, options);
     OGRLayer* l = out.layer("catchments", g, wkbMultiPolygon);
     out.field(l, "target_id", OFTString);

@@ -92,8 +92,8 @@ std::string resolve(const fs::path& base, const std::string& path) {
 }
 
 io::VectorInput to_layer(const std::string& key, const Params& p, const fs::path& base) {
-    p.check_keys({"path", "layer", "sql", "fields", "encoding", "assume_crs", "override_crs", "where",
-                  "invalid", "x", "y"});
+    p.check_keys({"path", "layer", "sql", "fields", "encoding", "assume_crs", "override_crs",
+                  "where", "invalid", "x", "y"});
     io::VectorInput in;
     in.role = key;
     in.path = resolve(base, p.require_string("path"));

@@ -484,9 +484,9 @@ void run_upstream(RunContext& ctx, const StepSpec& step) {
         {"command_line", ctx.options().command_line},
         {"where", where},
         {"cluster_distance_m", io::Layer::text(io::Value(o.cluster_distance_m))}};
-    const auto written = analysis::write_upstream_outputs(result, targets, sources, o, gpkg, table,
-                                                          ctx.options().overwrite, about,
-                                                          ctx.styles("upstream"));
+    const auto written =
+        analysis::write_upstream_outputs(result, targets, sources, o, gpkg, table,
+                                         ctx.options().overwrite, about, ctx.styles("upstream"));
     ctx.record(step.name, written[0], "gpkg", "upstream catchments of target clusters and sources");
     for (std::size_t i = 1; i < written.size(); ++i)
         ctx.record(step.name, written[i], "table", "sources upstream of each cluster");

@@ -170,12 +170,10 @@ void log_ranking(const io::Table& ranking, const std::string& title, std::size_t
 /// `extra` tables (e.g. a combined ranking) are added to both. `styles`: the layers' QGIS
 /// styles (render::output_styles("downstream", …)); SLD sidecars, when requested, are
 /// listed last among the paths written.
-std::vector<std::string>
-write_downstream_outputs(const DownstreamResult& result, const io::Layer& farmland,
-                         const FlowGrids& grids, const DownstreamOptions& options,
-                         const std::string& gpkg, const std::string& table, bool overwrite,
-                         const std::vector<std::pair<std::string, std::string>>& about,
-                         const std::vector<const io::Table*>& extra = {},
-                         const io::OutputStyles& styles = {});
+std::vector<std::string> write_downstream_outputs(
+    const DownstreamResult& result, const io::Layer& farmland, const FlowGrids& grids,
+    const DownstreamOptions& options, const std::string& gpkg, const std::string& table,
+    bool overwrite, const std::vector<std::pair<std::string, std::string>>& about,
+    const std::vector<const io::Table*>& extra = {}, const io::OutputStyles& styles = {});
 
 } // namespace soilrisk::analysis

@@ -41,20 +41,20 @@ struct VectorWriteOptions {
 // Each writer returns the SLD sidecars it wrote (none unless requested).
 
 std::vector<std::string> write_streams_gpkg(const std::string& path, const GridGeometry& g,
-                        const std::vector<StreamSegment>& streams,
-                        const VectorWriteOptions& options);
+                                            const std::vector<StreamSegment>& streams,
+                                            const VectorWriteOptions& options);
 
 /// `elevation` and `filled` hold, per path, one value per vertex (elevation may be
 /// empty: filled is used).
 std::vector<std::string> write_traces_gpkg(const std::string& path, const GridGeometry& g,
-                       const std::vector<TracePath>& paths,
-                       const std::vector<std::vector<float>>& elevation,
-                       const std::vector<std::vector<float>>& filled,
-                       const std::vector<std::uint32_t>& acc_cells,
-                       const VectorWriteOptions& options);
+                                           const std::vector<TracePath>& paths,
+                                           const std::vector<std::vector<float>>& elevation,
+                                           const std::vector<std::vector<float>>& filled,
+                                           const std::vector<std::uint32_t>& acc_cells,
+                                           const VectorWriteOptions& options);
 
 std::vector<std::string> write_catchments_gpkg(const std::string& path, const GridGeometry& g,
-                           const std::vector<Catchment>& catchments,
-                           const VectorWriteOptions& options);
+                                               const std::vector<Catchment>& catchments,
+                                               const VectorWriteOptions& options);
 
 } // namespace soilrisk::hydro

@@ -41,10 +41,10 @@ struct VectorInput {
     /// SQLite for GeoPackage, OGR SQL otherwise); excludes `layer`. Feature ids are the
     /// table's (e.g. the PostGIS primary key) when the query selects that column.
     std::string sql;
-    std::string encoding;       ///< attribute encoding to use if the file does not say
-    std::string assume_crs;     ///< CRS when the layer has none
-    std::string override_crs;   ///< CRS that replaces the layer's own (wrongly labelled data)
-    std::string where;          ///< optional OGR SQL attribute filter
+    std::string encoding;     ///< attribute encoding to use if the file does not say
+    std::string assume_crs;   ///< CRS when the layer has none
+    std::string override_crs; ///< CRS that replaces the layer's own (wrongly labelled data)
+    std::string where;        ///< optional OGR SQL attribute filter
     InvalidPolicy invalid = InvalidPolicy::fix;
     bool allow_empty = false; ///< an empty layer (or filter result) is an error unless set
     /// Read only features whose geometry meets one of these rectangles, given in the CRS

@@ -54,8 +54,8 @@ struct LayerStyleDocs {
 struct OutputStyles {
     /// The style of layer `layer` with geometry `kind` and fields `fields`; nullopt when
     /// none fits.
-    std::function<std::optional<LayerStyleDocs>(
-        const std::string& layer, GeometryKind kind, const std::vector<std::string>& fields)>
+    std::function<std::optional<LayerStyleDocs>(const std::string& layer, GeometryKind kind,
+                                                const std::vector<std::string>& fields)>
         styler;
     /// Also write each styled layer's SLD next to the GeoPackage (sld_sidecar_path).
     bool sld_sidecars = false;
@@ -138,8 +138,8 @@ class GpkgWriter {
     ///   gpkg_metadata_reference (scope "geopackage"), shown by ogrinfo/gdalinfo.
     void add_metadata(const std::vector<std::pair<std::string, std::string>>& about);
 
-    /// Closes and renames onto the final path (PostGIS: commits). Throws IoError (closing or renaming
-    /// failed), OutputExistsError (the output appeared meanwhile without overwrite).
+    /// Closes and renames onto the final path (PostGIS: commits). Throws IoError (closing or
+    /// renaming failed), OutputExistsError (the output appeared meanwhile without overwrite).
     /// Nothing can be added afterwards (std::logic_error).
     void finish();
 

@@ -50,11 +50,9 @@ TEST_CASE("postgis_output sets the schema of a PG: output", "[io][postgis]") {
     CHECK(postgis_schema(spaced) == "my results");
 }
 
-TEST_CASE("a PostGIS connection that fails is one line, without the password",
-          "[io][postgis]") {
+TEST_CASE("a PostGIS connection that fails is one line, without the password", "[io][postgis]") {
     // A socket folder that does not exist: libpq fails at once, no server needed.
-    const std::string conn =
-        "PG:host=/nonexistent-soilrisk-socket port=1 dbname=x password=s3cret";
+    const std::string conn = "PG:host=/nonexistent-soilrisk-socket port=1 dbname=x password=s3cret";
     VectorInput in;
     in.role = "farmland";
     in.path = conn;

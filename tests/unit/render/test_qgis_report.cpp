@@ -292,7 +292,8 @@ TEST_CASE("GpkgWriter styles each layer through OutputStyles and writes SLD side
     const std::string path = dir.file("cls.gpkg");
     io::Table t;
     t.name = "parcels";
-    t.columns = {{"parcel_id", "", ""}, {"current_category", "", ""}, {"proposed_category", "", ""}};
+    t.columns = {
+        {"parcel_id", "", ""}, {"current_category", "", ""}, {"proposed_category", "", ""}};
     t.add_row({std::string("P1"), std::int64_t{1}, std::int64_t{3}});
     io::Table summary;
     summary.name = "change_matrix";
