@@ -16,6 +16,7 @@
 #include "soilrisk/analysis/categories.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
+#include "soilrisk/core/text.hpp"
 #include "soilrisk/core/units.hpp"
 
 namespace bg = boost::geometry;
@@ -59,12 +60,6 @@ std::pair<double, double> point_of(const GEOSGeom_t* g) {
     GEOSGeomGetX_r(h, p.get(), &x);
     GEOSGeomGetY_r(h, p.get(), &y);
     return {x, y};
-}
-
-std::string lower(std::string s) {
-    for (char& c : s)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
 }
 
 struct SoilSample {
@@ -116,7 +111,7 @@ std::optional<bool> parse_measures(const io::Value& v, const io::Layer& layer, s
         if (*n == 1) return true;
         if (*n == 0) return false;
     }
-    std::string s = lower(io::Layer::text(v));
+    std::string s = ascii_lower(io::Layer::text(v));
     s.erase(std::remove_if(s.begin(), s.end(), [](char c) { return c == ' '; }), s.end());
     static const std::set<std::string> yes = {"yes",    "y",      "true", "t",  "是",
                                               "已落实", "已实施", "done", "有", "√"};

@@ -8,6 +8,7 @@
 #include "cli/command.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
+#include "soilrisk/core/text.hpp"
 #include "soilrisk/core/units.hpp"
 #include "soilrisk/render/map.hpp"
 #include "soilrisk/render/style.hpp"
@@ -17,12 +18,6 @@ namespace fs = std::filesystem;
 namespace soilrisk::cli {
 
 namespace {
-
-std::string lower(std::string s) {
-    for (auto& c : s)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
 class MapCommand : public Command {
   public:
@@ -102,11 +97,11 @@ class MapCommand : public Command {
                 tries.insert(tries.end(), ls.aliases.begin(), ls.aliases.end());
                 for (const auto& t : tries) {
                     const auto it = std::find_if(names.begin(), names.end(), [&](const auto& n) {
-                        return lower(n) == lower(t);
+                        return ascii_lower(n) == ascii_lower(t);
                     });
                     if (it == names.end()) continue;
                     const bool dup = std::any_of(wanted.begin(), wanted.end(), [&](const auto& w) {
-                        return lower(w.role) == lower(*it);
+                        return ascii_lower(w.role) == ascii_lower(*it);
                     });
                     if (!dup) {
                         io::VectorInput in;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "soilrisk/core/error.hpp"
+#include "soilrisk/core/text.hpp"
 
 namespace soilrisk::io {
 
@@ -21,13 +22,6 @@ struct AttributeFilter::Node {
 };
 
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 struct Token {
     enum class Kind { name, number, text, symbol, end } kind;
@@ -126,7 +120,7 @@ class Parser {
     const Token& peek() const { return tokens_[std::min(pos_, tokens_.size() - 1)]; }
     Token take() { return tokens_[pos_ < tokens_.size() - 1 ? pos_++ : pos_]; }
     bool keyword(const char* k) const {
-        return peek().kind == Token::Kind::name && lower(peek().text) == k;
+        return peek().kind == Token::Kind::name && ascii_lower(peek().text) == k;
     }
     bool symbol(const char* s) const {
         return peek().kind == Token::Kind::symbol && peek().text == s;

@@ -4,10 +4,13 @@
 #include <array>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <openssl/evp.h>
 
 #include "soilrisk/core/error.hpp"
+#include "soilrisk/core/text.hpp"
 
 namespace fs = std::filesystem;
 
@@ -19,15 +22,7 @@ struct MdCtxDeleter {
     void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
 };
 
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
-
-} // namespace
-
-std::string file_sha256(const std::string& path) {
+std::string sha256_of_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw IoError(path + ": cannot open the file to compute its checksum");
     std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> md(EVP_MD_CTX_new());
@@ -53,6 +48,35 @@ std::string file_sha256(const std::string& path) {
     return out;
 }
 
+} // namespace
+
+std::string file_sha256(const std::string& path) {
+    // A run asks for the same file more than once (a DEM for each step's cache key and for
+    // the manifest): hashed once while its size and modification time stay the same.
+    struct Known {
+        std::uintmax_t size;
+        fs::file_time_type mtime;
+        std::string sha256;
+    };
+    static std::mutex mutex;
+    static std::map<std::string, Known> known;
+    std::error_code ec;
+    const std::uintmax_t size = fs::file_size(path, ec);
+    const fs::file_time_type mtime = ec ? fs::file_time_type() : fs::last_write_time(path, ec);
+    if (!ec) {
+        std::lock_guard lock(mutex);
+        const auto it = known.find(path);
+        if (it != known.end() && it->second.size == size && it->second.mtime == mtime)
+            return it->second.sha256;
+    }
+    std::string digest_hex = sha256_of_file(path);
+    if (!ec) {
+        std::lock_guard lock(mutex);
+        known[path] = {size, mtime, digest_hex};
+    }
+    return digest_hex;
+}
+
 std::vector<InputFile> dataset_files(const std::string& path, bool checksums) {
     std::vector<InputFile> files;
     if (path.rfind("PG:", 0) == 0 || path.rfind("/vsi", 0) == 0) return files;
@@ -64,14 +88,14 @@ std::vector<InputFile> dataset_files(const std::string& path, bool checksums) {
             if (e.is_regular_file()) members.push_back(e.path());
     } else if (fs::is_regular_file(p, ec)) {
         members.push_back(p);
-        if (lower(p.extension().string()) == ".shp") {
+        if (ascii_lower(p.extension().string()) == ".shp") {
             static const char* sidecars[] = {".shx", ".dbf", ".prj", ".cpg",
                                              ".qix", ".sbn", ".sbx"};
             const fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
             const std::string stem = p.stem().string();
             for (const auto& e : fs::directory_iterator(dir, ec)) {
                 if (!e.is_regular_file() || e.path().stem().string() != stem) continue;
-                const std::string ext = lower(e.path().extension().string());
+                const std::string ext = ascii_lower(e.path().extension().string());
                 if (std::find_if(std::begin(sidecars), std::end(sidecars),
                                  [&](const char* s) { return ext == s; }) != std::end(sidecars))
                     members.push_back(e.path());

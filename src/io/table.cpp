@@ -11,18 +11,12 @@
 #include <xlsxwriter.h>
 
 #include "soilrisk/core/error.hpp"
+#include "soilrisk/core/text.hpp"
 #include "soilrisk/io/output.hpp"
 
 namespace soilrisk::io {
 
 namespace {
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
 
 // --- number formatting ----------------------------------------------------------------
 
@@ -148,12 +142,12 @@ std::string sheet_name(const std::string& wanted, std::set<std::string>& used) {
         base.pop_back();
     if (base.empty()) base = "Sheet";
     std::string name = base;
-    for (int n = 2; used.count(lower(name)); ++n) {
+    for (int n = 2; used.count(ascii_lower(name)); ++n) {
         std::string suffix = "_";
         suffix += std::to_string(n);
         name = base.substr(0, 31 - suffix.size()) + suffix;
     }
-    used.insert(lower(name));
+    used.insert(ascii_lower(name));
     return name;
 }
 
@@ -254,7 +248,7 @@ void write_sheet(lxw_workbook* wb, const Table& table, const std::string& name, 
 } // namespace
 
 Lang parse_lang(std::string_view text) {
-    const std::string t = lower(text);
+    const std::string t = ascii_lower(text);
     if (t == "zh" || t == "zh-cn" || t == "zh_cn") return Lang::zh;
     if (t == "en") return Lang::en;
     throw UsageError("--lang: '" + std::string(text) +
@@ -366,7 +360,7 @@ void write_xlsx(const std::vector<const Table*>& tables, const std::string& path
 
 void write_table(const Table& table, const std::string& path, Lang lang, bool overwrite) {
     const auto dot = path.rfind('.');
-    const std::string ext = dot == std::string::npos ? "" : lower(path.substr(dot));
+    const std::string ext = dot == std::string::npos ? "" : ascii_lower(path.substr(dot));
     if (ext == ".csv") return write_csv(table, path, overwrite);
     if (ext == ".xlsx") return write_xlsx({&table}, path, lang, overwrite);
     throw UsageError("output '" + path + "': unknown table format '" + ext +

@@ -22,6 +22,7 @@
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
 #include "soilrisk/core/runtime.hpp"
+#include "soilrisk/core/text.hpp"
 #include "soilrisk/io/checksum.hpp"
 
 namespace fs = std::filesystem;
@@ -30,15 +31,8 @@ namespace soilrisk::io {
 
 namespace {
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
 bool iequals(std::string_view a, std::string_view b) {
-    return lower(a) == lower(b);
+    return ascii_lower(a) == ascii_lower(b);
 }
 
 bool ends_with_i(std::string_view s, std::string_view suffix) {
@@ -97,7 +91,7 @@ std::string redact_password(const std::string& path) {
     std::string out = path;
     // URI form: postgresql://user:secret@host/db
     for (const char* scheme : {"postgresql://", "postgres://"}) {
-        const auto at_scheme = lower(out).find(scheme);
+        const auto at_scheme = ascii_lower(out).find(scheme);
         if (at_scheme == std::string::npos) continue;
         const auto start = at_scheme + std::strlen(scheme);
         const auto at = out.find('@', start);
@@ -107,7 +101,7 @@ std::string redact_password(const std::string& path) {
     }
     // key=value form: password=secret, password = 'with spaces'
     std::size_t pos = 0;
-    while ((pos = lower(out).find("password", pos)) != std::string::npos) {
+    while ((pos = ascii_lower(out).find("password", pos)) != std::string::npos) {
         std::size_t i = pos + 8;
         while (i < out.size() && out[i] == ' ')
             ++i;

@@ -18,6 +18,7 @@
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/geos.hpp"
 #include "soilrisk/core/log.hpp"
+#include "soilrisk/core/text.hpp"
 #include "soilrisk/io/output.hpp"
 
 namespace soilrisk::io {
@@ -48,12 +49,6 @@ class QuietGdal {
 std::string gdal_message() {
     const char* msg = CPLGetLastErrorMsg();
     return msg && *msg ? std::string(": ") + msg : std::string();
-}
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
 }
 
 /// GDAL's last message on one line, without passwords (PostgreSQL's span lines).
@@ -93,7 +88,7 @@ std::pair<std::string, std::string> take_conn_key(const std::string& conn, const
             ++pos;
         std::size_t key_start = start;
         std::string k = conn.substr(start, pos - start);
-        if (lower(k).rfind("pg:", 0) == 0) { // "PG:key=value …": the first pair
+        if (ascii_lower(k).rfind("pg:", 0) == 0) { // "PG:key=value …": the first pair
             k = k.substr(3);
             key_start += 3;
         }
@@ -115,7 +110,7 @@ std::pair<std::string, std::string> take_conn_key(const std::string& conn, const
             while (pos < conn.size() && !std::isspace(static_cast<unsigned char>(conn[pos])))
                 value += conn[pos++];
         }
-        if (lower(k) == key) {
+        if (ascii_lower(k) == key) {
             std::string rest = conn.substr(0, key_start) + conn.substr(std::min(pos, conn.size()));
             while (!rest.empty() && rest.back() == ' ')
                 rest.pop_back();
@@ -668,7 +663,7 @@ GpkgWriter::GpkgWriter(std::string path, bool overwrite) {
         return;
     }
     const auto dot = path.rfind('.');
-    if (dot == std::string::npos || lower(path.substr(dot)) != ".gpkg")
+    if (dot == std::string::npos || ascii_lower(path.substr(dot)) != ".gpkg")
         throw UsageError("output '" + path + "': vector results are written as GeoPackage; " +
                          "use a .gpkg file name (or a PG: connection for PostGIS)");
     impl_ = std::make_unique<Impl>(path, overwrite);
@@ -822,7 +817,7 @@ void check_vector_output(const std::string& path, const std::vector<std::string>
                          bool overwrite) {
     if (!is_postgis(path)) {
         const auto dot = path.rfind('.');
-        if (dot == std::string::npos || lower(path.substr(dot)) != ".gpkg")
+        if (dot == std::string::npos || ascii_lower(path.substr(dot)) != ".gpkg")
             throw UsageError("--out: '" + path +
                              "' must be a GeoPackage (.gpkg) or a PostGIS connection (PG:…)");
         if (!overwrite && std::filesystem::exists(path))

@@ -15,6 +15,7 @@
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/geos.hpp"
 #include "soilrisk/core/log.hpp"
+#include "soilrisk/core/text.hpp"
 #include "soilrisk/core/units.hpp"
 #include "soilrisk/io/attribute_filter.hpp"
 #include "soilrisk/io/vector_writer.hpp"
@@ -233,12 +234,6 @@ void run_classify(RunContext& ctx, const StepSpec& step) {
     ctx.results()[step.name + ".safe_utilisation"] = result.safe_utilisation;
 }
 
-std::string lower(std::string s) {
-    for (auto& c : s)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-
 /// A map (or a map series) of project layers and earlier steps' GeoPackages.
 ///   style | template   style file (relative to the project) or shipped template
 ///   layers             project layer keys offered to the style (default: every key the
@@ -274,9 +269,9 @@ void run_map(RunContext& ctx, const StepSpec& step) {
 
     auto style_wants = [&](const std::string& name) {
         for (const auto& ls : req.style.layers) {
-            if (lower(ls.name) == lower(name)) return true;
+            if (ascii_lower(ls.name) == ascii_lower(name)) return true;
             for (const auto& a : ls.aliases)
-                if (lower(a) == lower(name)) return true;
+                if (ascii_lower(a) == ascii_lower(name)) return true;
         }
         return false;
     };

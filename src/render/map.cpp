@@ -14,6 +14,7 @@
 #include "render/cairo_util.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
+#include "soilrisk/core/text.hpp"
 #include "soilrisk/io/output.hpp"
 
 namespace soilrisk::render {
@@ -26,12 +27,6 @@ using detail::Text;
 namespace {
 
 constexpr double k_pi = 3.14159265358979323846;
-
-std::string lower(std::string s) {
-    for (auto& c : s)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
 std::string today() {
     std::time_t t = std::time(nullptr);
@@ -360,7 +355,7 @@ double tick_interval_deg(double span) {
 
 Format format_for(const std::string& path) {
     const auto dot = path.rfind('.');
-    const std::string ext = dot == std::string::npos ? "" : lower(path.substr(dot));
+    const std::string ext = dot == std::string::npos ? "" : ascii_lower(path.substr(dot));
     if (ext == ".png") return Format::png;
     if (ext == ".pdf") return Format::pdf;
     if (ext == ".svg") return Format::svg;
@@ -368,7 +363,7 @@ Format format_for(const std::string& path) {
 }
 
 PageSize PageSize::parse(std::string_view text_in) {
-    const std::string text = lower(std::string(text_in));
+    const std::string text = ascii_lower(std::string(text_in));
     PageSize p;
     const auto x = text.find('x');
     if (x != std::string::npos && x > 0 && std::isdigit(static_cast<unsigned char>(text[0]))) {
@@ -430,7 +425,7 @@ std::vector<MapLayer> bind_layers(const Style& style, const std::vector<NamedLay
         names.insert(names.end(), ls.aliases.begin(), ls.aliases.end());
         for (const auto& n : names) {
             for (const auto& a : available)
-                if (a.layer && lower(a.name) == lower(n)) {
+                if (a.layer && ascii_lower(a.name) == ascii_lower(n)) {
                     found = a.layer;
                     break;
                 }

@@ -12,6 +12,7 @@
 #include <toml++/toml.h>
 
 #include "soilrisk/core/error.hpp"
+#include "soilrisk/core/text.hpp"
 
 namespace fs = std::filesystem;
 
@@ -26,12 +27,6 @@ std::string trim(std::string_view s) {
     while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1])))
         --b;
     return std::string(s.substr(a, b - a));
-}
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
 }
 
 std::string unquote(std::string s) {
@@ -192,7 +187,7 @@ Filter Filter::parse(std::string_view text_in, std::string_view where) {
         }
     }
     if (!found) {
-        const std::string l = lower(rest.substr(0, 3));
+        const std::string l = ascii_lower(rest.substr(0, 3));
         if (l.size() >= 2 && l.substr(0, 2) == "in" &&
             (rest.size() == 2 || std::isspace(static_cast<unsigned char>(rest[2])) ||
              rest[2] == '(')) {
@@ -362,7 +357,7 @@ class Reader {
     std::optional<Color> colour(const toml::node& n, const std::string& key,
                                 const std::map<std::string, Color>& palette) const {
         const std::string s = trim(str(n, key));
-        if (lower(s) == "none" || s.empty()) return std::nullopt;
+        if (ascii_lower(s) == "none" || s.empty()) return std::nullopt;
         if (s[0] == '@') {
             const auto it = palette.find(s.substr(1));
             if (it == palette.end()) fail(n, "'" + key + "': no colour '" + s + "' in [palette]");
@@ -402,7 +397,7 @@ class Reader {
                 for (const auto& x : *a)
                     s.dash_mm.push_back(num(x, key));
             } else if (key == "hatch") {
-                const std::string h = lower(str(v, key));
+                const std::string h = ascii_lower(str(v, key));
                 bool ok = false;
                 for (Hatch c : {Hatch::none, Hatch::horizontal, Hatch::vertical, Hatch::diagonal,
                                 Hatch::backdiagonal, Hatch::cross})
@@ -416,7 +411,7 @@ class Reader {
                 s.hatch_spacing_mm = num(v, key);
                 if (s.hatch_spacing_mm <= 0.1) fail(v, "'hatch_spacing' must exceed 0.1 mm");
             } else if (key == "marker") {
-                const std::string m = lower(str(v, key));
+                const std::string m = ascii_lower(str(v, key));
                 bool ok = false;
                 for (Marker c : {Marker::circle, Marker::square, Marker::triangle, Marker::diamond,
                                  Marker::star, Marker::cross})
