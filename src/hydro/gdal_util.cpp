@@ -2,7 +2,6 @@
 
 #include <cpl_conv.h>
 #include <mutex>
-#include <random>
 
 #include "io/gdal_util.hpp"
 #include "soilrisk/core/error.hpp"
@@ -28,39 +27,6 @@ DatasetPtr open_raster(const std::string& path, int threads) {
         throw IoError(path + ": cannot open as a raster (" + std::string(CPLGetLastErrorMsg()) +
                       "); check the path and that GDAL can read the format");
     return ds;
-}
-
-PendingFile::PendingFile(std::filesystem::path final_path, bool overwrite)
-    : final_(std::move(final_path)) {
-    std::error_code ec;
-    if (std::filesystem::exists(final_, ec) && !overwrite)
-        throw OutputExistsError(final_.string() + ": output exists");
-    std::random_device rd;
-    const std::string tag = std::to_string(rd() % 1000000);
-    auto tmp = final_;
-    std::string name = ".";
-    name += final_.stem().string();
-    name += ".tmp";
-    name += tag;
-    name += final_.extension().string();
-    tmp.replace_filename(name);
-    temp_ = tmp.string();
-}
-
-PendingFile::~PendingFile() {
-    if (!committed_) {
-        std::error_code ec;
-        std::filesystem::remove(temp_, ec);
-    }
-}
-
-void PendingFile::commit() {
-    std::error_code ec;
-    std::filesystem::rename(temp_, final_, ec);
-    if (ec)
-        throw IoError(final_.string() + ": cannot move the finished output into place (" +
-                      ec.message() + ")");
-    committed_ = true;
 }
 
 CPLStringList geotiff_options(GDALDataType type, int threads) {

@@ -7,6 +7,7 @@
 
 #include "gdal_util.hpp"
 #include "soilrisk/core/error.hpp"
+#include "soilrisk/io/output.hpp"
 
 namespace soilrisk::hydro {
 
@@ -21,11 +22,11 @@ void write_raster(
     const RasterWriteOptions& options,
     const std::function<void(std::size_t first, std::size_t count, void* buf)>& fill) {
     gdal_init();
-    PendingFile out(path, options.overwrite);
+    io::AtomicOutput out(path, options.overwrite);
     GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GTiff");
     if (!drv) throw IoError("GDAL has no GTiff driver");
     CPLStringList co = geotiff_options(type, options.threads);
-    DatasetPtr ds(drv->Create(out.temp().c_str(), g.width(), g.height(), 1, type, co.List()));
+    DatasetPtr ds(drv->Create(out.temp_path().c_str(), g.width(), g.height(), 1, type, co.List()));
     if (!ds)
         throw IoError(path + ": cannot create (" + std::string(CPLGetLastErrorMsg()) +
                       "); check that the folder is writable");

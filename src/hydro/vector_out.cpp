@@ -9,6 +9,7 @@
 #include "gdal_util.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/units.hpp"
+#include "soilrisk/io/output.hpp"
 
 namespace soilrisk::hydro {
 
@@ -28,7 +29,7 @@ class GpkgOut {
         gdal_init();
         GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GPKG");
         if (!drv) throw IoError("GDAL has no GPKG driver");
-        ds_.reset(drv->Create(pending_.temp().c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+        ds_.reset(drv->Create(pending_.temp_path().c_str(), 0, 0, 0, GDT_Unknown, nullptr));
         if (!ds_)
             throw IoError(path + ": cannot create (" + std::string(CPLGetLastErrorMsg()) +
                           "); check that the folder is writable");
@@ -87,7 +88,7 @@ class GpkgOut {
         std::vector<std::string> fields;
     };
     std::string path_;
-    PendingFile pending_;
+    io::AtomicOutput pending_;
     bool overwrite_;
     io::OutputStyles styles_;
     std::vector<LayerInfo> layers_;

@@ -12,10 +12,18 @@ expect_exit 0 "$TOOL" hydro condition --dem "$SRC/data/demo/dem.tif" --out out
 sha256sum out/* > before.sha
 [ "$(lines_of before.sha)" -ge 4 ] || fail "expected at least 4 outputs: $(cat before.sha)"
 
-interrupt() { # SIGNAL EXPECTED_EXIT
+interrupt() { # SIGNAL EXPECTED_EXIT early|writing
     "$TOOL" hydro condition --dem big.tif --out out --overwrite >out.txt 2>err.txt &
     local pid=$!
-    sleep 2
+    if [ "$3" = writing ]; then # wait until an output is being written
+        for _ in $(seq 600); do
+            [ -n "$(find out -name '.*tmp*' -type f 2>/dev/null)" ] && break
+            sleep 0.1
+        done
+        [ -n "$(find out -name '.*tmp*' -type f)" ] || fail "SIG$1: no temporary output seen"
+    else
+        sleep 2
+    fi
     kill -s "$1" "$pid"
     wait "$pid"
     local got=$?
@@ -27,8 +35,11 @@ interrupt() { # SIGNAL EXPECTED_EXIT
     [ -z "$left" ] || fail "SIG$1: temporary files left: $left"
     [ "$(find out -type f | wc -l)" = "$(lines_of before.sha)" ] || fail "SIG$1: files added: $(ls -a out)"
 }
-interrupt INT 130
-interrupt TERM 143
+interrupt INT 130 early
+interrupt TERM 143 early
+# While the rasters are being written: their temporary files go too.
+interrupt INT 130 writing
+interrupt TERM 143 writing
 
 # A project run killed midway: what it wrote before is whole (opens), nothing partial.
 "$TOOL" run "$SRC/data/demo/project.toml" --out proj >out.txt 2>err.txt &
