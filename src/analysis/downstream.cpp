@@ -38,12 +38,24 @@ FlowGrids flow_grids(hydro::Dem dem, hydro::NodataAs nodata_as, Progress progres
 }
 
 FlowGrids load_flow_grids(const std::string& dem_path, const std::string& cache_dir,
-                          hydro::NodataAs nodata_as, Progress progress, bool* cache_hit) {
+                          hydro::NodataAs nodata_as, const hydro::DemWarp& warp, Progress progress,
+                          bool* cache_hit) {
     if (cache_hit) *cache_hit = false;
     fs::path dir;
     if (!cache_dir.empty()) {
-        const std::string key =
+        std::string key =
             io::file_sha256(dem_path).substr(0, 16) + "-" + hydro::to_string(nodata_as) + "-pf1";
+        if (!warp.crs.empty()) {
+            // The reprojection as text (FNV-1a, stable across runs and builds).
+            const std::string w =
+                warp.crs.wkt() + "|" + std::to_string(warp.cell_size) + "|" + warp.resampling;
+            std::uint64_t h = 14695981039346656037ull;
+            for (unsigned char ch : w)
+                h = (h ^ ch) * 1099511628211ull;
+            char hex[24];
+            std::snprintf(hex, sizeof hex, "-w%016llx", static_cast<unsigned long long>(h));
+            key += hex;
+        }
         dir = fs::path(cache_dir) / key;
         if (fs::exists(dir / "filled.tif") && fs::exists(dir / "d8.tif")) {
             hydro::Conditioned c = hydro::load_conditioned(dir.string());
@@ -57,7 +69,7 @@ FlowGrids load_flow_grids(const std::string& dem_path, const std::string& cache_
             return f;
         }
     }
-    hydro::Dem dem = hydro::load_dem(dem_path, 1, progress.part(0, 0.2));
+    hydro::Dem dem = hydro::load_dem(dem_path, warp, progress.part(0, 0.2));
     const std::optional<double> nodata = dem.nodata;
     FlowGrids f = flow_grids(std::move(dem), nodata_as, progress.part(0.2, 0.9));
     if (!dir.empty()) {

@@ -31,8 +31,10 @@ namespace {
 class DownstreamCommand : public Command {
   public:
     void setup(CLI::App& app) override {
-        app.add_option("--dem", dem_, "DEM (any GDAL raster; its CRS is the working CRS)")
+        app.add_option("--dem", dem_,
+                       "DEM (any GDAL raster; its CRS is the working CRS unless --crs)")
             ->required();
+        warp_.add(&app);
         add_vector_input(app, farmland_, farmland_fields_, "farmland",
                          "Farmland parcels (polygons with a category field 1/2/3)", true);
         add_vector_input(app, sources_, sources_fields_, "sources",
@@ -99,10 +101,11 @@ class DownstreamCommand : public Command {
         bool hit = false;
         const analysis::FlowGrids grids = analysis::load_flow_grids(
             dem_, no_cache_ ? "" : flow_cache_dir(out_), hydro::parse_nodata_as(nodata_as_),
-            progress.part(0, 0.5), &hit);
+            warp_.parse(), progress.part(0, 0.5), &hit);
         lap(hit ? "flow grids (cached)" : "flow grids (conditioned)");
         const Crs& crs = grids.geometry.crs();
-        log_info("working CRS (the DEM's): " + crs.label());
+        log_info(std::string(warp_.crs.empty() ? "working CRS (the DEM's): " : "working CRS: ") +
+                 crs.label());
         const io::Layer sources = io::read_vector(sources_, crs);
         // Only parcels within reach of a path are read (their envelopes at least).
         farmland_.allow_empty = true; // no parcel within reach is a valid answer
@@ -118,7 +121,7 @@ class DownstreamCommand : public Command {
         std::vector<std::pair<std::string, std::string>> about = {
             {"tool", "soilrisk " SOILRISK_VERSION " downstream"},
             {"command_line", global.command_line},
-            {"dem", dem_},
+            {"dem", dem_ + (warp_.crs.empty() ? "" : " (" + warp_.describe() + ")")},
             {"farmland", farmland.source + " (layer " + farmland.name + ")"},
             {"sources", sources.source + " (layer " + sources.name + ")"},
             {"working_crs", crs.label()},
@@ -148,6 +151,7 @@ class DownstreamCommand : public Command {
                       bands_ = "2km,5km,10km", nodata_as_ = "outlet", area_ = "ellipsoidal", out_,
                       schema_, table_, invalid_ = "fix";
     bool overwrite_ = false, no_cache_ = false;
+    WarpOptions warp_;
 };
 
 std::unique_ptr<Command> make() {

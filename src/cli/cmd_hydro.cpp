@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "cli/command.hpp"
+#include "cli/options.hpp"
 #include "cli/terminal.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
@@ -26,32 +27,6 @@ namespace {
 
 using namespace soilrisk::hydro;
 
-// "1km2", "100 ha", "500000m2", "1500mu" / "1500亩"; bare numbers are m².
-double parse_area(const std::string& text, const char* what) {
-    std::size_t pos = 0;
-    double v = 0;
-    try {
-        v = std::stod(text, &pos);
-    } catch (const std::exception&) {
-        pos = 0;
-    }
-    std::string unit = text.substr(pos);
-    unit.erase(0, unit.find_first_not_of(' '));
-    double f = 0;
-    if (unit.empty() || unit == "m2" || unit == "m²")
-        f = 1;
-    else if (unit == "km2" || unit == "km²")
-        f = 1e6;
-    else if (unit == "ha")
-        f = kSquareMetresPerHectare;
-    else if (unit == "mu" || unit == "亩")
-        f = kSquareMetresPerMu;
-    if (pos == 0 || f == 0 || !std::isfinite(v) || v <= 0)
-        throw UsageError(std::string(what) + ": '" + text +
-                         "' is not an area; write e.g. 1km2, 50ha, 500000m2 or 1500mu");
-    return v * f;
-}
-
 std::map<std::string, std::string> provenance(const std::string& what, const std::string& params) {
     return {{"SOILRISK_VERSION", SOILRISK_VERSION},
             {"SOILRISK_STEP", "hydro " + what},
@@ -60,37 +35,6 @@ std::map<std::string, std::string> provenance(const std::string& what, const std
              "Priority-Flood (Barnes, Lehman, Mulla 2014) with FIFO flats and rising-slope "
              "trace (Zhou, Sun, Fu 2016); D8 steepest descent on true cell sizes; flats "
              "directed by flood order; accumulation in topological order"}};
-}
-
-// Flow grids from --dem or --conditioned.
-struct Flow {
-    GridGeometry g;
-    std::vector<float> z; // filled
-    std::vector<std::uint8_t> d8;
-    Accumulation acc;
-    std::string elevation_source; // raster with the original elevations ("" if none)
-};
-
-Flow load_flow(const std::string& dem, const std::string& conditioned, NodataAs nodata_as,
-               bool with_area, const Progress& progress) {
-    Flow f;
-    if (!conditioned.empty()) {
-        Conditioned c = load_conditioned(conditioned);
-        f.g = c.filled.geometry;
-        f.z = std::move(c.filled.z);
-        f.d8 = std::move(c.d8);
-        f.elevation_source = !dem.empty() ? dem : c.source_dem;
-        if (!f.elevation_source.empty() && !std::filesystem::exists(f.elevation_source))
-            f.elevation_source.clear();
-    } else {
-        Dem d = load_dem(dem, 1, progress.part(0, 0.2));
-        f.d8 = fill_and_direct(d, nodata_as, progress.part(0.2, 0.7));
-        f.g = d.geometry;
-        f.z = std::move(d.z);
-        f.elevation_source = dem;
-    }
-    f.acc = accumulate(f.g, f.d8, with_area, progress.part(0.7, 0.9));
-    return f;
 }
 
 void add_flow_options(CLI::App* app, std::string& dem, std::string& conditioned,
@@ -119,6 +63,7 @@ class HydroCommand : public Command {
                                                 "accumulation.tif, streams.gpkg");
         cond_->add_option("--dem", dem_, "DEM (any GDAL raster)")->required();
         cond_->add_option("--out", out_, "Output folder")->required();
+        warp_.add(cond_);
         cond_->add_option("--nodata-as", nodata_as_, "Nodata cells are outlets or walls")
             ->check(CLI::IsMember({"outlet", "wall"}))
             ->capture_default_str();
@@ -133,6 +78,7 @@ class HydroCommand : public Command {
 
         trace_ = app.add_subcommand("trace", "Downstream paths from points or polygons");
         add_flow_options(trace_, dem_, conditioned_, nodata_as_);
+        warp_.add(trace_);
         trace_->add_option("--from", from_, "Sources (points or polygons, any OGR source)")
             ->required();
         trace_->add_option("--from-layer", from_layer_, "Layer of the sources");
@@ -147,6 +93,7 @@ class HydroCommand : public Command {
 
         catch_ = app.add_subcommand("catchment", "Upstream catchments of points or polygons");
         add_flow_options(catch_, dem_, conditioned_, nodata_as_);
+        warp_.add(catch_);
         catch_->add_option("--at", from_, "Targets (points or polygons, any OGR source)")
             ->required();
         catch_->add_option("--at-layer", from_layer_, "Layer of the targets");
@@ -172,13 +119,15 @@ class HydroCommand : public Command {
         ConditionOptions o;
         o.nodata_as = parse_nodata_as(nodata_as_);
         o.encoding = parse_d8_encoding(encoding_);
-        o.stream_area_m2 = parse_area(stream_area_, "--stream-area");
+        o.warp = warp_.parse();
+        o.stream_area_m2 = parse_area_m2(stream_area_, "--stream-area");
         o.overwrite = overwrite_;
         o.threads = thread_count();
         o.styles = styles_;
         o.metadata = provenance(
             "condition", "dem=" + dem_ + " nodata_as=" + nodata_as_ + " d8_encoding=" + encoding_ +
-                             " stream_area_m2=" + std::to_string(o.stream_area_m2));
+                             " stream_area_m2=" + std::to_string(o.stream_area_m2) +
+                             (warp_.crs.empty() ? "" : " " + warp_.describe()));
         const auto t = std::chrono::steady_clock::now();
         const ConditionReport r = condition_to_folder(dem_, out_, o, progress);
         const double total =
@@ -205,28 +154,19 @@ class HydroCommand : public Command {
         // Fail early, before the expensive part.
         if (!overwrite_ && std::filesystem::exists(out_))
             throw OutputExistsError(out_ + ": output exists");
-        Flow f = load_flow(dem_, conditioned_, parse_nodata_as(nodata_as_), false, progress);
-        const auto sites = read_sites(from_, from_layer_, id_field_, f.g, f.z);
-        const auto paths = trace_downstream(f.g, f.d8, f.acc.cells, sites, max_len);
-        std::vector<std::vector<float>> elev(paths.size()), filled(paths.size());
-        for (std::size_t p = 0; p < paths.size(); ++p) {
-            for (std::size_t c : paths[p].cells)
-                filled[p].push_back(f.z[c]);
-            if (!f.elevation_source.empty())
-                elev[p] = sample_raster(f.elevation_source, f.g, paths[p].cells);
-        }
+        const FlowSet f =
+            load_flow_set(dem_, conditioned_, parse_nodata_as(nodata_as_), warp_.parse(), progress);
+        const auto sites = read_sites(from_, from_layer_, id_field_, f.geometry, f.filled);
         VectorWriteOptions vo;
         vo.overwrite = overwrite_;
         vo.metadata =
             provenance("trace", "from=" + from_ + " max_length_m=" + std::to_string(max_len));
         vo.styles = styles_;
-        for (const auto& s : write_traces_gpkg(out_, f.g, paths, elev, filled, f.acc.cells, vo))
+        const TraceReport r = trace_to_gpkg(f, sites, max_len, out_, vo);
+        for (const auto& s : r.sidecars)
             log_info("SLD style written to " + s);
-        std::size_t merged = 0;
-        for (const auto& p : paths)
-            merged += p.stop == StopReason::merged;
-        log_info(std::to_string(paths.size()) + " paths written to " + out_ + " (" +
-                 std::to_string(merged) + " merged into earlier paths)");
+        log_info(std::to_string(r.paths) + " paths written to " + out_ + " (" +
+                 std::to_string(r.merged) + " merged into earlier paths)");
         progress(1.0, "done");
         return 0;
     }
@@ -236,31 +176,17 @@ class HydroCommand : public Command {
         const double snap = snap_.empty() ? 0.0 : parse_length(snap_, "--snap");
         if (!overwrite_ && std::filesystem::exists(out_))
             throw OutputExistsError(out_ + ": output exists");
-        Flow f = load_flow(dem_, conditioned_, parse_nodata_as(nodata_as_), false, progress);
-        auto sites = read_sites(from_, from_layer_, id_field_, f.g, f.z);
-        std::vector<double> snapped; // per site with cells, in order
-        for (auto& s : sites) {
-            double d = 0;
-            if (s.is_point && snap > 0) {
-                const Snap sn = snap_to_accumulation(f.g, f.acc.cells, s.x, s.y, snap);
-                s.cells = {sn.cell};
-                d = sn.distance_m;
-                log_info("target " + s.id + " snapped " + std::to_string(sn.distance_m) +
-                         " m to (" + std::to_string(f.g.x(f.g.col_of(sn.cell))) + ", " +
-                         std::to_string(f.g.y(f.g.row_of(sn.cell))) + ")");
-            }
-            if (!s.cells.empty()) snapped.push_back(d);
-        }
-        auto cs = upstream_catchments(f.g, f.d8, sites);
-        for (std::size_t i = 0; i < cs.size(); ++i)
-            cs[i].snap_distance_m = snapped[i];
+        const FlowSet f =
+            load_flow_set(dem_, conditioned_, parse_nodata_as(nodata_as_), warp_.parse(), progress);
+        auto sites = read_sites(from_, from_layer_, id_field_, f.geometry, f.filled);
         VectorWriteOptions vo;
         vo.overwrite = overwrite_;
         vo.metadata = provenance("catchment", "at=" + from_ + " snap_m=" + std::to_string(snap));
         vo.styles = styles_;
-        for (const auto& s : write_catchments_gpkg(out_, f.g, cs, vo))
+        const CatchmentReport r = catchments_to_gpkg(f, std::move(sites), snap, out_, vo);
+        for (const auto& s : r.sidecars)
             log_info("SLD style written to " + s);
-        log_info(std::to_string(cs.size()) + " catchments written to " + out_);
+        log_info(std::to_string(r.catchments) + " catchments written to " + out_);
         progress(1.0, "done");
         return 0;
     }
@@ -270,6 +196,7 @@ class HydroCommand : public Command {
                                           stream_area_ = "1km2";
     std::string from_, from_layer_, id_field_, max_length_, snap_;
     bool overwrite_ = false;
+    WarpOptions warp_;
     io::OutputStyles styles_;
 };
 

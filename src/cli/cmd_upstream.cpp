@@ -25,8 +25,10 @@ namespace {
 class UpstreamCommand : public Command {
   public:
     void setup(CLI::App& app) override {
-        app.add_option("--dem", dem_, "DEM (any GDAL raster; its CRS is the working CRS)")
+        app.add_option("--dem", dem_,
+                       "DEM (any GDAL raster; its CRS is the working CRS unless --crs)")
             ->required();
+        warp_.add(&app);
         add_vector_input(app, targets_, targets_fields_, "targets",
                          "Targets: farmland parcels or sample points", true);
         app.add_option("--where", targets_.where,
@@ -66,9 +68,9 @@ class UpstreamCommand : public Command {
                 if (!p.empty() && std::filesystem::exists(p))
                     throw OutputExistsError(p + ": exists; give --overwrite to replace it");
         const Progress progress = terminal_progress(global);
-        const analysis::FlowGrids grids =
-            analysis::load_flow_grids(dem_, no_cache_ ? "" : flow_cache_dir(out_),
-                                      hydro::parse_nodata_as(nodata_as_), progress.part(0, 0.6));
+        const analysis::FlowGrids grids = analysis::load_flow_grids(
+            dem_, no_cache_ ? "" : flow_cache_dir(out_), hydro::parse_nodata_as(nodata_as_),
+            warp_.parse(), progress.part(0, 0.6));
         const Crs& crs = grids.geometry.crs();
         const io::Layer targets = io::read_vector(targets_, crs);
         const io::Layer sources = io::read_vector(sources_, crs);
@@ -77,7 +79,7 @@ class UpstreamCommand : public Command {
         const std::vector<std::pair<std::string, std::string>> about = {
             {"tool", "soilrisk " SOILRISK_VERSION " upstream"},
             {"command_line", global.command_line},
-            {"dem", dem_},
+            {"dem", dem_ + (warp_.crs.empty() ? "" : " (" + warp_.describe() + ")")},
             {"targets", targets.source + " (layer " + targets.name + ")" +
                             (targets_.where.empty() ? "" : " where " + targets_.where)},
             {"sources", sources.source + " (layer " + sources.name + ")"},
@@ -104,6 +106,7 @@ class UpstreamCommand : public Command {
     std::string dem_, cluster_ = "0", nodata_as_ = "outlet", out_, schema_, table_,
                       invalid_ = "fix";
     bool overwrite_ = false, no_cache_ = false;
+    WarpOptions warp_;
 };
 
 std::unique_ptr<Command> make() {

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "soilrisk/core/error.hpp"
+#include "soilrisk/core/units.hpp"
 #include "soilrisk/io/vector_writer.hpp"
 
 namespace soilrisk::cli {
@@ -66,6 +67,44 @@ void add_invalid_option(CLI::App& app, std::string& policy_text) {
                    "Invalid geometries: fix (GEOS MakeValid, logged), skip, or error")
         ->check(CLI::IsMember({"fix", "skip", "error"}))
         ->capture_default_str();
+}
+
+void WarpOptions::add(CLI::App* app) {
+    app->add_option("--crs", crs,
+                    "Reproject the DEM to this CRS first (EPSG code, WKT or PROJ string, "
+                    "e.g. EPSG:4545); it becomes the working CRS");
+    app->add_option("--cell-size", cell_size,
+                    "Cell size of the reprojected DEM (e.g. 30m; default: about the DEM's "
+                    "own; needs --crs)");
+    app->add_option("--resampling", resampling, "Resampling of the reprojected DEM (gdalwarp -r)")
+        ->check(CLI::IsMember({"near", "bilinear", "cubic", "cubicspline", "lanczos", "average",
+                               "min", "max", "med"}))
+        ->capture_default_str();
+}
+
+hydro::DemWarp WarpOptions::parse() const {
+    hydro::DemWarp w;
+    if (crs.empty()) {
+        if (!cell_size.empty())
+            throw UsageError("--cell-size: give --crs too (the CRS of the reprojected DEM)");
+        return w;
+    }
+    w.crs = Crs::parse(crs, "--crs");
+    if (!cell_size.empty()) {
+        if (w.crs.is_geographic())
+            throw UsageError("--cell-size: " + w.crs.label() +
+                             " is geographic (degrees); give a projected --crs, or leave "
+                             "--cell-size out");
+        w.cell_size = parse_length(cell_size, "--cell-size") / w.crs.linear_unit_m();
+    }
+    w.resampling = resampling;
+    return w;
+}
+
+std::string WarpOptions::describe() const {
+    if (crs.empty()) return "";
+    return "crs=" + crs + " cell_size=" + (cell_size.empty() ? "auto" : cell_size) +
+           " resampling=" + resampling;
 }
 
 } // namespace soilrisk::cli

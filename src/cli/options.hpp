@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "soilrisk/hydro/grid.hpp"
 #include "soilrisk/io/vector.hpp"
 
 namespace CLI {
@@ -33,5 +34,17 @@ std::string vector_output(const std::string& out, const std::string& schema);
 
 /// Declares --invalid fix|skip|error into `policy_text`.
 void add_invalid_option(CLI::App& app, std::string& policy_text);
+
+/// --crs, --cell-size, --resampling: reprojection of a DEM as it is loaded
+/// (hydro::DemWarp). `what` names the working CRS in the help ("" for plain hydro).
+struct WarpOptions {
+    std::string crs, cell_size, resampling = "bilinear";
+
+    void add(CLI::App* app);
+    /// Throws UsageError for a bad CRS or size, or --cell-size without --crs.
+    hydro::DemWarp parse() const;
+    /// "crs=… cell_size=… resampling=…" for provenance ("" without --crs).
+    std::string describe() const;
+};
 
 } // namespace soilrisk::cli

@@ -37,6 +37,26 @@ double parse_length(std::string_view text, std::string_view what) {
     return value * scale;
 }
 
+double parse_area_m2(std::string_view text, std::string_view what) {
+    const std::string_view t = trim(text);
+    double value = 0;
+    const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
+    const std::string_view unit = trim(std::string_view(end, t.data() + t.size() - end));
+    double scale = 0;
+    if (unit.empty() || unit == "m2" || unit == "m²")
+        scale = 1.0;
+    else if (unit == "km2" || unit == "km²")
+        scale = 1e6;
+    else if (unit == "ha")
+        scale = kSquareMetresPerHectare;
+    else if (unit == "mu" || unit == "亩")
+        scale = kSquareMetresPerMu;
+    if (ec != std::errc() || scale == 0 || !std::isfinite(value) || value <= 0)
+        throw UsageError(std::string(what) + ": '" + std::string(text) +
+                         "' is not an area; write e.g. 1km2, 50ha, 500000m2 or 1500mu");
+    return value * scale;
+}
+
 std::vector<double> parse_length_list(std::string_view text, std::string_view what) {
     std::vector<double> out;
     std::size_t start = 0;

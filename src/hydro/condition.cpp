@@ -1,11 +1,13 @@
 #include "soilrisk/hydro/condition.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <future>
 #include <gdal.h>
 
 #include "soilrisk/core/error.hpp"
+#include "soilrisk/core/log.hpp"
 #include "soilrisk/hydro/network.hpp"
 #include "soilrisk/hydro/raster_io.hpp"
 #include "soilrisk/hydro/vector_out.hpp"
@@ -49,7 +51,7 @@ ConditionReport condition_to_folder(const std::string& dem_path, const std::stri
     const CacheCap cache_cap(GIntBig(16) << 20);
     auto t = Clock::now();
     // The DEM is checked before the folder is made: a bad DEM leaves nothing behind.
-    Dem dem = load_dem(dem_path, 1, progress.part(0.0, 0.1));
+    Dem dem = load_dem(dem_path, o.warp, progress.part(0.0, 0.1));
     rep.cells = dem.geometry.size();
     rep.seconds_read = since(t);
     std::error_code ec;
@@ -67,6 +69,12 @@ ConditionReport condition_to_folder(const std::string& dem_path, const std::stri
     RasterWriteOptions wf = wo;
     wf.metadata["SOILRISK_SOURCE_DEM"] = fs::absolute(dem_path).string();
     wf.metadata["SOILRISK_NODATA_AS"] = to_string(o.nodata_as);
+    if (dem.warped) {
+        // How the DEM was reprojected, so that profiles can sample it the same way.
+        wf.metadata["SOILRISK_DEM_WARP_CRS"] = o.warp.crs.wkt();
+        wf.metadata["SOILRISK_DEM_WARP_CELL_SIZE"] = std::to_string(o.warp.cell_size);
+        wf.metadata["SOILRISK_DEM_WARP_RESAMPLING"] = o.warp.resampling;
+    }
     // Write the filled surface and the directions side by side. On uniform (projected)
     // grids the accumulation needs no area array (10 bytes per cell with the filled
     // surface still alive), so it runs meanwhile; on geographic grids the filled surface
@@ -125,6 +133,75 @@ ConditionReport condition_to_folder(const std::string& dem_path, const std::stri
     rep.seconds_write += since(tw2);
     progress(1.0, "done");
     return rep;
+}
+
+FlowSet load_flow_set(const std::string& dem, const std::string& conditioned, NodataAs nodata_as,
+                      const DemWarp& warp, Progress progress) {
+    FlowSet f;
+    if (!conditioned.empty()) {
+        Conditioned c = load_conditioned(conditioned);
+        f.geometry = c.filled.geometry;
+        f.filled = std::move(c.filled.z);
+        f.d8 = std::move(c.d8);
+        f.elevation_source = !dem.empty() ? dem : c.source_dem;
+        f.elevation_warp = !warp.crs.empty() || !dem.empty() ? warp : c.source_warp;
+        if (!f.elevation_source.empty() && !std::filesystem::exists(f.elevation_source))
+            f.elevation_source.clear();
+    } else {
+        Dem d = load_dem(dem, warp, progress.part(0, 0.2));
+        f.elevation_warp = warp;
+        f.d8 = fill_and_direct(d, nodata_as, progress.part(0.2, 0.7));
+        f.geometry = d.geometry;
+        f.filled = std::move(d.z);
+        f.elevation_source = dem;
+    }
+    f.acc = accumulate(f.geometry, f.d8, false, progress.part(0.7, 0.9));
+    return f;
+}
+
+TraceReport trace_to_gpkg(const FlowSet& f, const std::vector<Site>& sites, double max_length_m,
+                          const std::string& out, const VectorWriteOptions& options) {
+    const auto paths = trace_downstream(f.geometry, f.d8, f.acc.cells, sites, max_length_m);
+    std::vector<std::vector<float>> elev(paths.size()), filled(paths.size());
+    for (std::size_t p = 0; p < paths.size(); ++p) {
+        for (std::size_t c : paths[p].cells)
+            filled[p].push_back(f.filled[c]);
+        if (!f.elevation_source.empty())
+            elev[p] =
+                sample_raster(f.elevation_source, f.geometry, paths[p].cells, f.elevation_warp);
+    }
+    TraceReport r;
+    r.sidecars = write_traces_gpkg(out, f.geometry, paths, elev, filled, f.acc.cells, options);
+    r.paths = paths.size();
+    for (const auto& p : paths)
+        r.merged += p.stop == StopReason::merged;
+    return r;
+}
+
+CatchmentReport catchments_to_gpkg(const FlowSet& f, std::vector<Site> sites, double snap_m,
+                                   const std::string& out, const VectorWriteOptions& options) {
+    const GridGeometry& g = f.geometry;
+    std::vector<double> snapped; // per site with cells, in order
+    for (auto& s : sites) {
+        double d = 0;
+        if (s.is_point && snap_m > 0) {
+            const Snap sn = snap_to_accumulation(g, f.acc.cells, s.x, s.y, snap_m);
+            s.cells = {sn.cell};
+            d = sn.distance_m;
+            char buf[160];
+            std::snprintf(buf, sizeof buf, " snapped %.1f m to (%.3f, %.3f)", sn.distance_m,
+                          g.x(g.col_of(sn.cell)), g.y(g.row_of(sn.cell)));
+            log_info("target " + s.id + buf);
+        }
+        if (!s.cells.empty()) snapped.push_back(d);
+    }
+    auto cs = upstream_catchments(g, f.d8, sites);
+    for (std::size_t i = 0; i < cs.size(); ++i)
+        cs[i].snap_distance_m = snapped[i];
+    CatchmentReport r;
+    r.sidecars = write_catchments_gpkg(out, g, cs, options);
+    r.catchments = cs.size();
+    return r;
 }
 
 } // namespace soilrisk::hydro

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cpl_string.h>
 #include <cstdio>
 #include <gdal_priv.h>
+#include <gdal_utils.h>
 #include <geodesic.h>
 #include <memory>
 #include <ogr_spatialref.h>
@@ -112,9 +114,88 @@ std::size_t Dem::valid_count() const {
     return n;
 }
 
+namespace {
+
+// A DEM dataset as read: the file itself, or a warped VRT over it (reprojection).
+struct DemSource {
+    DatasetPtr file;
+    DatasetPtr warped; // closed first (declared last)
+    GDALDataset* get() const { return warped ? warped.get() : file.get(); }
+};
+
+DemSource open_dem(const std::string& path, const DemWarp& warp, int threads) {
+    DemSource s;
+    s.file = open_raster(path, threads);
+    if (warp.crs.empty()) return s;
+    if (!(warp.cell_size >= 0) || !std::isfinite(warp.cell_size))
+        throw UsageError("DEM cell size: " + std::to_string(warp.cell_size) +
+                         " is not a positive size");
+    static const char* const kResampling[] = {
+        "near", "bilinear", "cubic", "cubicspline", "lanczos", "average", "min", "max", "med"};
+    if (std::find_if(std::begin(kResampling), std::end(kResampling),
+                     [&](const char* r) { return warp.resampling == r; }) == std::end(kResampling))
+        throw UsageError("DEM resampling: '" + warp.resampling +
+                         "' is not one of near, bilinear, cubic, cubicspline, lanczos, average, "
+                         "min, max, med");
+    const Crs source = Crs::from_ogr(s.file->GetSpatialRef());
+    if (source.empty())
+        throw DataError(path + ": has no CRS, so it cannot be reprojected to " + warp.crs.label() +
+                        "; assign its CRS first (gdal_edit.py -a_srs EPSG:…)");
+    std::array<double, 6> gt{};
+    if (s.file->GetGeoTransform(gt.data()) != CE_None)
+        throw DataError(path + ": has no georeference, so it cannot be reprojected");
+    if (!dem_needs_warp(source, warp)) return s;
+    CPLStringList args;
+    args.AddString("-of");
+    args.AddString("VRT");
+    args.AddString("-t_srs");
+    args.AddString(warp.crs.wkt().c_str());
+    args.AddString("-r");
+    args.AddString(warp.resampling.c_str());
+    args.AddString("-ot");
+    args.AddString("Float32");
+    args.AddString("-dstnodata");
+    args.AddString("nan");
+    if (warp.cell_size > 0) {
+        char cs[64];
+        std::snprintf(cs, sizeof cs, "%.17g", warp.cell_size);
+        args.AddString("-tr");
+        args.AddString(cs);
+        args.AddString(cs);
+        // Cells aligned on multiples of the size, as gdalwarp -tap.
+        args.AddString("-tap");
+    }
+    args.AddString("-wo");
+    args.AddString(("NUM_THREADS=" + std::to_string(std::max(threads, 1))).c_str());
+    std::unique_ptr<GDALWarpAppOptions, void (*)(GDALWarpAppOptions*)> opts(
+        GDALWarpAppOptionsNew(args.List(), nullptr), GDALWarpAppOptionsFree);
+    if (!opts) throw IoError(path + ": cannot set up the reprojection: " + CPLGetLastErrorMsg());
+    GDALDatasetH src = GDALDataset::ToHandle(s.file.get());
+    int usage_error = 0;
+    CPLErrorReset();
+    GDALDatasetH out = GDALWarp("", nullptr, 1, &src, opts.get(), &usage_error);
+    if (!out)
+        throw IoError(path + ": cannot reproject to " + warp.crs.label() + ": " +
+                      CPLGetLastErrorMsg());
+    s.warped.reset(GDALDataset::FromHandle(out));
+    return s;
+}
+
+} // namespace
+
+bool dem_needs_warp(const Crs& source, const DemWarp& warp) {
+    if (warp.crs.empty()) return false;
+    return warp.cell_size > 0 || source.empty() || !source.same_as(warp.crs);
+}
+
 Dem load_dem(const std::string& path, int band_no, Progress progress) {
+    return load_dem(path, DemWarp{}, progress, band_no);
+}
+
+Dem load_dem(const std::string& path, const DemWarp& warp, Progress progress, int band_no) {
     gdal_init();
-    auto ds = open_raster(path, thread_count());
+    const DemSource source = open_dem(path, warp, thread_count());
+    GDALDataset* ds = source.get();
     if (band_no < 1 || band_no > ds->GetRasterCount())
         throw DataError(path + ": has no band " + std::to_string(band_no) + " (it has " +
                         std::to_string(ds->GetRasterCount()) + ")");
@@ -132,6 +213,11 @@ Dem load_dem(const std::string& path, int band_no, Progress progress) {
 
     Dem dem;
     dem.source = path;
+    dem.warped = source.warped != nullptr;
+    if (dem.warped)
+        log_info(path + ": reprojected to " + warp.crs.label() + " (" + warp.resampling + ", " +
+                 std::to_string(ds->GetRasterXSize()) + " × " +
+                 std::to_string(ds->GetRasterYSize()) + " cells)");
     dem.geometry = GridGeometry(ds->GetRasterXSize(), ds->GetRasterYSize(), gt, crs, path);
     int has_nodata = 0;
     const double nd = band->GetNoDataValue(&has_nodata);
@@ -208,9 +294,10 @@ Dem load_dem(const std::string& path, int band_no, Progress progress) {
 }
 
 std::vector<float> sample_raster(const std::string& path, const GridGeometry& geometry,
-                                 const std::vector<std::size_t>& cells) {
+                                 const std::vector<std::size_t>& cells, const DemWarp& warp) {
     gdal_init();
-    auto ds = open_raster(path, 1);
+    const DemSource source = open_dem(path, warp, 1);
+    GDALDataset* ds = source.get();
     GDALRasterBand* band = ds->GetRasterBand(1);
     if (ds->GetRasterXSize() != geometry.width() || ds->GetRasterYSize() != geometry.height())
         throw DataError(path + ": its size differs from the grid it should describe");

@@ -1,6 +1,7 @@
 #include "soilrisk/hydro/raster_io.hpp"
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <gdal_priv.h>
@@ -140,6 +141,13 @@ Conditioned load_conditioned(const std::string& dir) {
     {
         auto ds = open_raster(filled, 1);
         if (const char* s = ds->GetMetadataItem("SOILRISK_SOURCE_DEM")) c.source_dem = s;
+        if (const char* s = ds->GetMetadataItem("SOILRISK_DEM_WARP_CRS")) {
+            c.source_warp.crs = Crs::parse(s, filled + ": SOILRISK_DEM_WARP_CRS");
+            if (const char* v = ds->GetMetadataItem("SOILRISK_DEM_WARP_CELL_SIZE"))
+                c.source_warp.cell_size = std::atof(v);
+            if (const char* v = ds->GetMetadataItem("SOILRISK_DEM_WARP_RESAMPLING"))
+                c.source_warp.resampling = v;
+        }
     }
     c.d8 = read_d8_raster(d8, c.filled.geometry);
     for (std::size_t i = 0; i < c.d8.size(); ++i)

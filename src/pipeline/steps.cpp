@@ -15,8 +15,10 @@
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/geos.hpp"
 #include "soilrisk/core/log.hpp"
+#include "soilrisk/core/runtime.hpp"
 #include "soilrisk/core/text.hpp"
 #include "soilrisk/core/units.hpp"
+#include "soilrisk/hydro/condition.hpp"
 #include "soilrisk/io/attribute_filter.hpp"
 #include "soilrisk/io/vector_writer.hpp"
 #include "soilrisk/pipeline/runner.hpp"
@@ -360,6 +362,107 @@ void run_sites(RunContext& ctx, const StepSpec& step) {
     ctx.results()[step.name + ".progress"] = analysis::progress_table(result, options.target);
 }
 
+/// The reprojection of a step's DEM: to the working CRS when the DEM's CRS differs (or
+/// when `dem_cell_size` is given), resampled by `dem_resampling` (bilinear).
+hydro::DemWarp dem_warp(RunContext& ctx, const Params& p) {
+    hydro::DemWarp w;
+    // Without a declared CRS or any layer to choose one from, the DEM's CRS is the
+    // working CRS (and a step needing layers fails on them later).
+    if (ctx.project().crs.empty() && ctx.project().layers.empty()) return w;
+    w.crs = ctx.working_crs();
+    w.resampling = p.string_or("dem_resampling", w.resampling);
+    if (const auto cs = p.length("dem_cell_size")) {
+        if (w.crs.is_geographic())
+            throw UsageError(p.where() + ": dem_cell_size: the working CRS " + w.crs.label() +
+                             " is geographic (degrees); set a projected crs in [project]");
+        if (!(*cs > 0)) throw UsageError(p.where() + ": dem_cell_size must be a positive length");
+        w.cell_size = *cs / w.crs.linear_unit_m();
+    }
+    return w;
+}
+
+/// The sites (points or polygons) of a layer in the working CRS, ids from its id role.
+std::vector<hydro::Site> layer_sites(const io::Layer& layer, const hydro::FlowSet& flow) {
+    std::vector<hydro::Site> sites;
+    const int id = layer.role_index("id", false);
+    for (const auto& f : layer.features) {
+        if (!f.geom) continue;
+        const io::Value v = id >= 0 ? f.values[id] : io::Value();
+        const std::string text =
+            std::holds_alternative<std::monostate>(v) ? std::to_string(f.fid) : io::Layer::text(v);
+        sites.push_back(hydro::make_site(flow.geometry, flow.filled, text, f.geom.get()));
+    }
+    return sites;
+}
+
+/// hydro: the hydrology engine as a step. Conditions the project's DEM (reprojected to
+/// the working CRS when needed) into the folder `out` (default: the step's name):
+/// filled.tif, d8.tif, accumulation.tif, streams.gpkg; with `trace` = a layer key,
+/// traces.gpkg (downstream paths of its features, up to `max_length`); with
+/// `catchments` = a layer key, catchments.gpkg (upstream catchments, points snapped
+/// within `snap`).
+void run_hydro(RunContext& ctx, const StepSpec& step) {
+    const Params& p = step.params;
+    const std::string dem = ctx.raster(p.string_or("dem", "dem"));
+    const std::string dir = ctx.output_path(p.string_or("out", step.name));
+    hydro::ConditionOptions o;
+    o.nodata_as = hydro::parse_nodata_as(p.string_or("nodata_as", "outlet"));
+    o.encoding = hydro::parse_d8_encoding(p.string_or("d8_encoding", "esri"));
+    const std::string area = p.text("stream_area");
+    if (!area.empty()) o.stream_area_m2 = parse_area_m2(area, p.where() + ": stream_area");
+    o.warp = dem_warp(ctx, p);
+    o.overwrite = ctx.options().overwrite;
+    o.threads = thread_count();
+    o.styles = ctx.styles("hydro");
+    o.metadata = {{"SOILRISK_VERSION", SOILRISK_VERSION}, {"SOILRISK_STEP", step.name}};
+    const double max_length = p.length_or("max_length", 0);
+    const double snap = p.length_or("snap", 0);
+    const std::string trace_key = p.string_or("trace", ""),
+                      catch_key = p.string_or("catchments", "");
+    const std::string traces = (fs::path(dir) / "traces.gpkg").string(),
+                      catchments = (fs::path(dir) / "catchments.gpkg").string();
+    if (!ctx.options().overwrite)
+        for (const auto& [key, path] : {std::pair{trace_key, traces}, {catch_key, catchments}})
+            if (!key.empty() && fs::exists(path))
+                throw OutputExistsError(path + ": exists; give --overwrite to replace it");
+    const auto progress = ctx.options().progress;
+    const hydro::ConditionReport r = hydro::condition_to_folder(dem, dir, o, progress.part(0, 0.8));
+    log_info(step.name + ": " + std::to_string(r.cells) + " cells, " +
+             std::to_string(r.flood.raised_cells) + " raised by filling, " +
+             std::to_string(r.streams) + " stream segments");
+    for (const char* f : {"filled.tif", "d8.tif", "accumulation.tif"})
+        ctx.record(step.name, (fs::path(dir) / f).string(), "raster",
+                   std::string(f) == "filled.tif" ? "depression-filled DEM"
+                   : std::string(f) == "d8.tif"
+                       ? std::string("D8 flow directions (") + hydro::to_string(o.encoding) +
+                             " coding)"
+                       : "flow accumulation (cells, including the cell itself)");
+    ctx.record(step.name, (fs::path(dir) / "streams.gpkg").string(), "gpkg",
+               "streams with Strahler order and upstream area");
+    if (trace_key.empty() && catch_key.empty()) return;
+    const hydro::FlowSet flow =
+        hydro::load_flow_set("", dir, o.nodata_as, {}, progress.part(0.8, 0.9));
+    hydro::VectorWriteOptions vo;
+    vo.overwrite = ctx.options().overwrite;
+    vo.metadata = o.metadata;
+    vo.styles = o.styles;
+    if (!trace_key.empty()) {
+        const auto t = hydro::trace_to_gpkg(flow, layer_sites(ctx.layer(trace_key), flow),
+                                            max_length, traces, vo);
+        log_info(step.name + ": " + std::to_string(t.paths) + " downstream paths of '" + trace_key +
+                 "' (" + std::to_string(t.merged) + " merged into earlier ones)");
+        ctx.record(step.name, traces, "gpkg", "downstream flow paths and their profiles");
+    }
+    if (!catch_key.empty()) {
+        const auto c = hydro::catchments_to_gpkg(flow, layer_sites(ctx.layer(catch_key), flow),
+                                                 snap, catchments, vo);
+        log_info(step.name + ": " + std::to_string(c.catchments) + " upstream catchments of '" +
+                 catch_key + "'");
+        ctx.record(step.name, catchments, "gpkg", "upstream catchments");
+    }
+    progress(1.0, "done");
+}
+
 /// downstream: farmland downstream of sources over the project's DEM (see
 /// analysis/downstream.hpp). The conditioned DEM is cached in <out>/.soilrisk-cache.
 /// With `near` = the name of an earlier near step, the mine ranking combines both
@@ -381,9 +484,11 @@ void run_downstream(RunContext& ctx, const StepSpec& step) {
         throw UsageError(p.where() + ": near = '" + near +
                          "' is not an earlier near step (run it before this step)");
     const bool cache = p.bool_or("cache", true);
+    const std::string dem = ctx.raster(p.string_or("dem", "dem"));
     const analysis::FlowGrids grids = analysis::load_flow_grids(
-        ctx.raster(p.string_or("dem", "dem")), cache ? ctx.output_path(".soilrisk-cache") : "",
-        hydro::parse_nodata_as(p.string_or("nodata_as", "outlet")), ctx.options().progress);
+        dem, cache ? ctx.output_path(".soilrisk-cache") : "",
+        hydro::parse_nodata_as(p.string_or("nodata_as", "outlet")), dem_warp(ctx, p),
+        ctx.options().progress);
     const io::Layer& farmland = ctx.layer(p.string_or("farmland", "farmland"));
     const io::Layer& sources = ctx.layer(p.string_or("sources", "sources"));
     const auto result =
@@ -457,9 +562,11 @@ void run_upstream(RunContext& ctx, const StepSpec& step) {
     const std::string table_name = p.string_or("table", step.name + ".xlsx");
     const std::string table = table_name.empty() ? std::string() : ctx.output_path(table_name);
     const bool cache = p.bool_or("cache", true);
+    const std::string dem = ctx.raster(p.string_or("dem", "dem"));
     const analysis::FlowGrids grids = analysis::load_flow_grids(
-        ctx.raster(p.string_or("dem", "dem")), cache ? ctx.output_path(".soilrisk-cache") : "",
-        hydro::parse_nodata_as(p.string_or("nodata_as", "outlet")), ctx.options().progress);
+        dem, cache ? ctx.output_path(".soilrisk-cache") : "",
+        hydro::parse_nodata_as(p.string_or("nodata_as", "outlet")), dem_warp(ctx, p),
+        ctx.options().progress);
     const io::Layer& targets = ctx.layer(p.string_or("targets", "farmland"));
     const io::Layer& sources = ctx.layer(p.string_or("sources", "sources"));
     std::vector<std::uint32_t> selected;
@@ -571,13 +678,19 @@ const std::vector<StepType>& step_types() {
          "Farmland downstream of sources (flow paths, corridors, parcels by chainage band × "
          "category) and the mine ranking",
          {"dem", "farmland", "sources", "reach", "corridor", "max_height", "bands", "area", "near",
-          "nodata_as", "cache", "out", "schema", "table"},
+          "nodata_as", "cache", "out", "schema", "table", "dem_cell_size", "dem_resampling"},
          &run_downstream},
         {"upstream",
          "Upstream catchments of polluted-farmland clusters and the sources inside them",
          {"dem", "targets", "where", "sources", "cluster_distance", "area", "nodata_as", "cache",
-          "out", "schema", "table"},
+          "out", "schema", "table", "dem_cell_size", "dem_resampling"},
          &run_upstream},
+        {"hydro",
+         "Hydrology of the DEM: filled DEM, D8 directions, accumulation, streams; downstream "
+         "paths and upstream catchments of layers",
+         {"dem", "out", "nodata_as", "d8_encoding", "stream_area", "dem_cell_size",
+          "dem_resampling", "trace", "max_length", "catchments", "snap"},
+         &run_hydro},
         {"map",
          "Thematic map or map series (PNG/PDF/SVG) from a style or template",
          {"style", "template", "layers", "inputs", "out", "each", "title", "subtitle",

@@ -71,9 +71,13 @@ FlowGrids flow_grids(hydro::Dem dem, hydro::NodataAs nodata_as = hydro::NodataAs
 /// conditioning parameters: a second run reads filled.tif and d8.tif back instead of
 /// conditioning again (accumulation is recomputed: it is linear and fast). An empty
 /// `cache_dir` disables the cache. `cache_hit` (optional) says which happened.
+/// With `warp.crs` set the DEM is reprojected as it is loaded (hydro::DemWarp; only
+/// when its CRS differs or a cell size is given); the cache key then includes the
+/// reprojection.
 FlowGrids load_flow_grids(const std::string& dem_path, const std::string& cache_dir,
                           hydro::NodataAs nodata_as = hydro::NodataAs::outlet,
-                          Progress progress = {}, bool* cache_hit = nullptr);
+                          const hydro::DemWarp& warp = {}, Progress progress = {},
+                          bool* cache_hit = nullptr);
 
 /// Checksum of a file: 64-bit FNV-1a over its 8-byte words (tail zero-padded) and its
 /// size, as 16 hex digits. Throws IoError.

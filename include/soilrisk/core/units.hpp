@@ -31,6 +31,10 @@ constexpr double ha_to_m2(double ha) {
 /// text is not a finite non-negative length.
 double parse_length(std::string_view text, std::string_view what);
 
+/// Parses a positive area with an optional unit: "1km2", "50 ha", "500000m2", "1500mu" /
+/// "1500亩" (also km², m²). Bare numbers are m². Throws UsageError naming `what`.
+double parse_area_m2(std::string_view text, std::string_view what);
+
 /// Parses a comma-separated list of lengths ("0,500,1000,2km"), each as parse_length.
 /// Throws UsageError when empty or when values are not strictly increasing.
 std::vector<double> parse_length_list(std::string_view text, std::string_view what);

@@ -20,6 +20,9 @@
 
 #include "soilrisk/core/progress.hpp"
 #include "soilrisk/hydro/flow.hpp"
+#include "soilrisk/hydro/grid.hpp"
+#include "soilrisk/hydro/network.hpp"
+#include "soilrisk/hydro/vector_out.hpp"
 #include "soilrisk/io/vector_writer.hpp"
 
 namespace soilrisk::hydro {
@@ -27,6 +30,7 @@ namespace soilrisk::hydro {
 struct ConditionOptions {
     NodataAs nodata_as = NodataAs::outlet;
     D8Encoding encoding = D8Encoding::esri;
+    DemWarp warp;                ///< reprojection of the DEM as it is loaded (none by default)
     double stream_area_m2 = 1e6; ///< stream threshold (upstream area, m²)
     bool overwrite = false;
     int threads = 1;                             ///< GeoTIFF compression threads
@@ -44,5 +48,44 @@ struct ConditionReport {
 
 ConditionReport condition_to_folder(const std::string& dem_path, const std::string& dir,
                                     const ConditionOptions& options, Progress progress = {});
+
+/// Flow grids for traces and catchments: the filled surface, D8 directions and
+/// accumulated cells of a DEM, and where the unfilled elevations can be read.
+struct FlowSet {
+    GridGeometry geometry;
+    std::vector<float> filled;
+    std::vector<std::uint8_t> d8;
+    Accumulation acc;
+    std::string elevation_source; ///< raster of the original elevations ("" if none)
+    DemWarp elevation_warp;       ///< how elevation_source maps onto the grid
+};
+
+/// From a conditioned folder (`conditioned`, written by condition_to_folder; `dem` then
+/// only supplies the original elevations, else the DEM recorded there is used) or by
+/// conditioning `dem` (reprojected by `warp`) in memory. Throws as load_conditioned /
+/// load_dem.
+FlowSet load_flow_set(const std::string& dem, const std::string& conditioned, NodataAs nodata_as,
+                      const DemWarp& warp, Progress progress = {});
+
+struct TraceReport {
+    std::size_t paths = 0, merged = 0;
+    std::vector<std::string> sidecars;
+};
+
+/// Downstream paths of `sites` (max_length_m <= 0: unlimited) written to the GeoPackage
+/// `out` (layers paths and profile, with original and filled elevations).
+TraceReport trace_to_gpkg(const FlowSet& flow, const std::vector<Site>& sites, double max_length_m,
+                          const std::string& out, const VectorWriteOptions& options);
+
+struct CatchmentReport {
+    std::size_t catchments = 0;
+    std::vector<std::string> sidecars;
+};
+
+/// Upstream catchments of `sites` written to the GeoPackage `out` (layer catchments).
+/// With snap_m > 0 each point target moves to the cell of highest accumulation within
+/// snap_m (logged, and recorded as snap_distance_m).
+CatchmentReport catchments_to_gpkg(const FlowSet& flow, std::vector<Site> sites, double snap_m,
+                                   const std::string& out, const VectorWriteOptions& options);
 
 } // namespace soilrisk::hydro

@@ -94,6 +94,7 @@ struct Dem {
     std::vector<float> z;
     std::optional<double> nodata; ///< the source's nodata value, if it declares one
     std::string source;           ///< path as given
+    bool warped = false;          ///< reprojected as it was loaded (DemWarp)
 
     std::size_t valid_count() const;
 };
@@ -111,9 +112,30 @@ inline constexpr std::uint64_t kPeakBytesPerCell = 15;
 /// place on Earth: undeclared voids such as -32768) count as nodata, with a warning.
 Dem load_dem(const std::string& path, int band = 1, Progress progress = {});
 
+/// Reprojection of a DEM as it is loaded (gdalwarp's algorithm, through a warped VRT
+/// read block-wise: no temporary file). Elevations become Float32; cells outside the
+/// source's footprint or touching its nodata are nodata.
+struct DemWarp {
+    Crs crs;              ///< target CRS; empty: no reprojection
+    double cell_size = 0; ///< target cell size in the target CRS's unit (square cells,
+                          ///< aligned on multiples of it); 0: gdalwarp's choice (about
+                          ///< the source's resolution)
+    std::string resampling = "bilinear"; ///< gdalwarp -r: near, bilinear, cubic, …
+};
+
+/// Whether loading a DEM whose CRS is `source` with `warp` reprojects it (a target CRS
+/// different from the source's, or a cell size given).
+bool dem_needs_warp(const Crs& source, const DemWarp& warp);
+
+/// load_dem() with reprojection: when `warp.crs` is set and differs from the DEM's CRS
+/// (or a cell size is given) the DEM is reprojected to it. The grid's CRS is then
+/// warp.crs. Throws DataError for a DEM without CRS or georeference that should be
+/// reprojected, UsageError for a bad resampling name or cell size.
+Dem load_dem(const std::string& path, const DemWarp& warp, Progress progress = {}, int band = 1);
+
 /// Reads band 1 of `path` as float at the given cells (NaN for nodata); for elevation
 /// profiles along a few paths without loading the whole raster.
 std::vector<float> sample_raster(const std::string& path, const GridGeometry& geometry,
-                                 const std::vector<std::size_t>& cells);
+                                 const std::vector<std::size_t>& cells, const DemWarp& warp = {});
 
 } // namespace soilrisk::hydro

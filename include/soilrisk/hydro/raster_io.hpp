@@ -61,6 +61,7 @@ struct Conditioned {
     Dem filled;                   ///< filled elevations (NaN = nodata)
     std::vector<std::uint8_t> d8; ///< internal codes
     std::string source_dem;       ///< as recorded at conditioning ("" if unknown)
+    DemWarp source_warp;          ///< how source_dem was reprojected (none: empty crs)
 };
 
 /// Reads DIR/filled.tif and DIR/d8.tif; throws IoError when missing, DataError when
