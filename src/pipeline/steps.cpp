@@ -363,7 +363,8 @@ void run_sites(RunContext& ctx, const StepSpec& step) {
 /// downstream: farmland downstream of sources over the project's DEM (see
 /// analysis/downstream.hpp). The conditioned DEM is cached in <out>/.soilrisk-cache.
 /// With `near` = the name of an earlier near step, the mine ranking combines both
-/// (surrounding + downstream) and becomes the report's ranking.
+/// (surrounding + downstream) and becomes the report's ranking. With `rivers` = a layer
+/// key (lines), the rivers are burned into the DEM `burn_depth` deep (default 50 m).
 void run_downstream(RunContext& ctx, const StepSpec& step) {
     const Params& p = step.params;
     analysis::DownstreamOptions o;
@@ -380,10 +381,17 @@ void run_downstream(RunContext& ctx, const StepSpec& step) {
     if (!near.empty() && !ctx.results().count(near + ".ranking"))
         throw UsageError(p.where() + ": near = '" + near +
                          "' is not an earlier near step (run it before this step)");
+    analysis::RiverBurn burn;
+    if (p.has("burn_depth") && !p.has("rivers"))
+        throw UsageError(p.where() + ": burn_depth needs rivers = \"<layer key>\"");
+    burn.depth_m = p.length_or("burn_depth", burn.depth_m);
+    const std::string rivers_key = p.string_or("rivers", "");
+    if (!rivers_key.empty()) burn.rivers = &ctx.layer(rivers_key);
     const bool cache = p.bool_or("cache", true);
     const analysis::FlowGrids grids = analysis::load_flow_grids(
         ctx.raster(p.string_or("dem", "dem")), cache ? ctx.output_path(".soilrisk-cache") : "",
-        hydro::parse_nodata_as(p.string_or("nodata_as", "outlet")), ctx.options().progress);
+        hydro::parse_nodata_as(p.string_or("nodata_as", "outlet")), ctx.options().progress, nullptr,
+        burn);
     const io::Layer& farmland = ctx.layer(p.string_or("farmland", "farmland"));
     const io::Layer& sources = ctx.layer(p.string_or("sources", "sources"));
     const auto result =
@@ -396,13 +404,18 @@ void run_downstream(RunContext& ctx, const StepSpec& step) {
                                               {"near", "downstream"});
         extra.push_back(&combined);
     }
-    const std::vector<std::pair<std::string, std::string>> about = {
+    std::vector<std::pair<std::string, std::string>> about = {
         {"project_step", step.name},
         {"command_line", ctx.options().command_line},
         {"dem", ctx.raster(p.string_or("dem", "dem"))},
         {"reach_m", io::Layer::text(io::Value(o.reach_m))},
         {"corridor_m", io::Layer::text(io::Value(o.corridor_m))},
         {"max_height_m", io::Layer::text(io::Value(o.max_height_m))}};
+    if (burn.rivers) {
+        about.push_back({"rivers", io::redact_password(burn.rivers->source) + " (layer " +
+                                       burn.rivers->name + ")"});
+        about.push_back({"burn_depth_m", io::Layer::text(io::Value(burn.depth_m))});
+    }
     const auto written = analysis::write_downstream_outputs(result, farmland, grids, o, gpkg, table,
                                                             ctx.options().overwrite, about, extra,
                                                             ctx.styles("downstream"));
@@ -570,8 +583,8 @@ const std::vector<StepType>& step_types() {
         {"downstream",
          "Farmland downstream of sources (flow paths, corridors, parcels by chainage band × "
          "category) and the mine ranking",
-         {"dem", "farmland", "sources", "reach", "corridor", "max_height", "bands", "area", "near",
-          "nodata_as", "cache", "out", "schema", "table"},
+         {"dem", "farmland", "sources", "rivers", "burn_depth", "reach", "corridor", "max_height",
+          "bands", "area", "near", "nodata_as", "cache", "out", "schema", "table"},
          &run_downstream},
         {"upstream",
          "Upstream catchments of polluted-farmland clusters and the sources inside them",
