@@ -50,8 +50,8 @@ std::vector<std::size_t> river_cells(const hydro::GridGeometry& g, const RiverBu
                         ": rivers must be lines (LineString/MultiLineString), this layer "
                         "holds " +
                         io::to_string(rivers.kind) +
-                        " geometries; give the river centre lines (for river-surface polygons, "
-                        "their centre lines)");
+                        " geometries; give the rivers as centre lines (river-surface polygons "
+                        "such as 河流水面 need their centre lines drawn first)");
     std::vector<std::size_t> cells;
     std::size_t on_grid = 0;
     for (const auto& f : rivers.features) {
@@ -67,10 +67,18 @@ std::vector<std::size_t> river_cells(const hydro::GridGeometry& g, const RiverBu
     }
     std::sort(cells.begin(), cells.end());
     cells.erase(std::unique(cells.begin(), cells.end()), cells.end());
-    if (cells.empty())
+    if (cells.empty()) {
+        const auto& gt = g.geotransform();
+        const double xa = gt[0], xb = gt[0] + g.width() * gt[1], ya = gt[3],
+                     yb = gt[3] + g.height() * gt[5];
+        char ext[160];
+        std::snprintf(ext, sizeof ext, "x %.10g to %.10g, y %.10g to %.10g", std::min(xa, xb),
+                      std::max(xa, xb), std::min(ya, yb), std::max(ya, yb));
         throw DataError(what + ": none of its " + std::to_string(rivers.features.size()) +
-                        " river lines crosses the DEM " + g.crs().label() +
-                        "; give the rivers of the DEM's area (or check their CRS)");
+                        " river lines crosses the DEM (" + ext +
+                        (g.crs().empty() ? std::string() : " in " + g.crs().label()) +
+                        "); give the rivers of the DEM's area");
+    }
     char buf[200];
     std::snprintf(buf, sizeof buf,
                   "rivers: %zu of %zu lines cross the DEM, %zu cells burned %g m deep", on_grid,
