@@ -37,8 +37,9 @@ std::vector<std::size_t> river_cells(const hydro::GridGeometry& g, const RiverBu
     const io::Layer& rivers = *burn.rivers;
     const std::string what = rivers.where();
     if (!(burn.depth_m > 0) || !std::isfinite(burn.depth_m))
-        throw UsageError("--burn-depth must be a positive height (got " +
-                         std::to_string(burn.depth_m) + ")");
+        throw UsageError("the burn depth (--burn-depth, burn_depth) must be a positive height "
+                         "(got " +
+                         io::Layer::text(io::Value(burn.depth_m)) + ")");
     if (!g.crs().empty() && !rivers.crs.same_as(g.crs()))
         throw DataError(what + ": CRS " + rivers.crs.label() + " differs from the DEM's " +
                         g.crs().label() + "; read the rivers in the DEM's CRS");
