@@ -139,7 +139,7 @@ TEST_CASE("burn: river lines become 8-connected cell chains", "[downstream][rive
 }
 
 TEST_CASE("downstream --rivers: the path joins the river and follows it the way the DEM "
-          "falls; heights are those of the unburned DEM",
+          "falls, with heights from the unburned DEM",
           "[downstream][rivers]") {
     const io::Layer fields = farmland(), sources = mines();
     const io::Layer river = lines({river_wkt(20)});
