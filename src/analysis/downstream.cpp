@@ -17,6 +17,7 @@
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
 #include "soilrisk/core/units.hpp"
+#include "soilrisk/hydro/burn.hpp"
 #include "soilrisk/hydro/raster_io.hpp"
 #include "soilrisk/io/checksum.hpp"
 #include "soilrisk/spatial/index.hpp"
@@ -28,19 +29,116 @@ namespace fs = std::filesystem;
 
 // --- flow grids -------------------------------------------------------------------
 
-FlowGrids flow_grids(hydro::Dem dem, hydro::NodataAs nodata_as, Progress progress) {
+bool FlowGrids::on_river(std::size_t cell) const {
+    return std::binary_search(river_cells.begin(), river_cells.end(), cell);
+}
+
+std::vector<std::size_t> river_cells(const hydro::GridGeometry& g, const RiverBurn& burn) {
+    const io::Layer& rivers = *burn.rivers;
+    const std::string what = rivers.where();
+    if (!(burn.depth_m > 0) || !std::isfinite(burn.depth_m))
+        throw UsageError("the burn depth (--burn-depth, burn_depth) must be a positive height "
+                         "(got " +
+                         io::Layer::text(io::Value(burn.depth_m)) + ")");
+    if (!g.crs().empty() && !rivers.crs.same_as(g.crs()))
+        throw DataError(what + ": CRS " + rivers.crs.label() + " differs from the DEM's " +
+                        g.crs().label() + "; read the rivers in the DEM's CRS");
+    if (rivers.features.empty())
+        throw DataError(what + ": no river lines to burn (empty layer or filter); check the "
+                               "file, --rivers-layer and --rivers-where, or leave out --rivers");
+    if (rivers.kind != io::GeometryKind::line)
+        throw DataError(what +
+                        ": rivers must be lines (LineString/MultiLineString), this layer "
+                        "holds " +
+                        io::to_string(rivers.kind) +
+                        " geometries; give the rivers as centre lines (river-surface polygons "
+                        "such as 河流水面 need their centre lines drawn first)");
+    std::vector<std::size_t> cells;
+    std::size_t on_grid = 0;
+    for (const auto& f : rivers.features) {
+        std::vector<std::size_t> c;
+        try {
+            c = hydro::line_cells(g, f.geom.get());
+        } catch (const DataError& e) {
+            throw DataError(rivers.where(f.fid) + ": " + e.what());
+        }
+        if (c.empty()) continue;
+        ++on_grid;
+        cells.insert(cells.end(), c.begin(), c.end());
+    }
+    std::sort(cells.begin(), cells.end());
+    cells.erase(std::unique(cells.begin(), cells.end()), cells.end());
+    if (cells.empty()) {
+        const auto& gt = g.geotransform();
+        const double xa = gt[0], xb = gt[0] + g.width() * gt[1], ya = gt[3],
+                     yb = gt[3] + g.height() * gt[5];
+        char ext[160];
+        std::snprintf(ext, sizeof ext, "x %.10g to %.10g, y %.10g to %.10g", std::min(xa, xb),
+                      std::max(xa, xb), std::min(ya, yb), std::max(ya, yb));
+        throw DataError(what + ": none of its " + std::to_string(rivers.features.size()) +
+                        " river lines crosses the DEM (" + ext +
+                        (g.crs().empty() ? std::string() : " in " + g.crs().label()) +
+                        "); give the rivers of the DEM's area");
+    }
+    char buf[200];
+    std::snprintf(buf, sizeof buf,
+                  "rivers: %zu of %zu lines cross the DEM, %zu cells burned %g m deep", on_grid,
+                  rivers.features.size(), cells.size(), burn.depth_m);
+    log_info(what + ": " + buf);
+    return cells;
+}
+
+namespace {
+
+/// Conditions `dem`; with `cells`, D8 and accumulation from the DEM burned `depth` m
+/// along them, the filled surface from the unburned DEM.
+FlowGrids condition(hydro::Dem dem, hydro::NodataAs nodata_as, Progress progress,
+                    std::vector<std::size_t> cells, double depth) {
     FlowGrids f;
-    f.d8 = hydro::fill_and_direct(dem, nodata_as, progress.part(0, 0.8));
     f.geometry = dem.geometry;
+    if (cells.empty()) {
+        f.d8 = hydro::fill_and_direct(dem, nodata_as, progress.part(0, 0.8));
+    } else {
+        // Burned copy first: it is filled in place and only its directions are kept, so
+        // at most two elevation grids and two direction grids live at once.
+        {
+            hydro::Dem burned;
+            burned.geometry = dem.geometry;
+            burned.nodata = dem.nodata;
+            burned.source = dem.source;
+            burned.z = dem.z;
+            hydro::burn_cells(burned.z, cells, depth);
+            f.d8 = hydro::fill_and_direct(burned, nodata_as, progress.part(0, 0.4));
+        }
+        (void)hydro::fill_and_direct(dem, nodata_as, progress.part(0.4, 0.8));
+        f.river_cells = std::move(cells);
+        f.burn_depth_m = depth;
+    }
     f.filled = std::move(dem.z);
     f.acc = hydro::accumulate(f.geometry, f.d8, false, progress.part(0.8, 1)).cells;
     return f;
 }
 
+} // namespace
+
+FlowGrids flow_grids(hydro::Dem dem, hydro::NodataAs nodata_as, Progress progress,
+                     const RiverBurn& burn) {
+    std::vector<std::size_t> cells;
+    if (burn.rivers) cells = river_cells(dem.geometry, burn);
+    return condition(std::move(dem), nodata_as, progress, std::move(cells), burn.depth_m);
+}
+
 FlowGrids load_flow_grids(const std::string& dem_path, const std::string& cache_dir,
                           hydro::NodataAs nodata_as, const hydro::DemWarp& warp, Progress progress,
-                          bool* cache_hit) {
+                          bool* cache_hit, const RiverBurn& burn) {
     if (cache_hit) *cache_hit = false;
+    // River cells first (from the DEM's header): they are part of the cache key.
+    std::vector<std::size_t> cells;
+    std::optional<hydro::GridGeometry> header;
+    if (burn.rivers) {
+        header = hydro::read_grid_geometry(dem_path, warp);
+        cells = river_cells(*header, burn);
+    }
     fs::path dir;
     if (!cache_dir.empty()) {
         std::string key =
@@ -56,22 +154,36 @@ FlowGrids load_flow_grids(const std::string& dem_path, const std::string& cache_
             std::snprintf(hex, sizeof hex, "-w%016llx", static_cast<unsigned long long>(h));
             key += hex;
         }
+        if (!cells.empty()) {
+            std::vector<std::uint64_t> words(cells.begin(), cells.end());
+            words.push_back(static_cast<std::uint64_t>(std::llround(burn.depth_m * 1000)));
+            key +=
+                "-r" +
+                io::bytes_sha256(words.data(), words.size() * sizeof(std::uint64_t)).substr(0, 16);
+        }
         dir = fs::path(cache_dir) / key;
         if (fs::exists(dir / "filled.tif") && fs::exists(dir / "d8.tif")) {
             hydro::Conditioned c = hydro::load_conditioned(dir.string());
-            FlowGrids f;
-            f.geometry = c.filled.geometry;
-            f.filled = std::move(c.filled.z);
-            f.d8 = std::move(c.d8);
-            f.acc = hydro::accumulate(f.geometry, f.d8, false, progress.part(0.5, 1)).cells;
-            if (cache_hit) *cache_hit = true;
-            log_info("conditioned DEM from the cache: " + dir.string());
-            return f;
+            if (!header || c.filled.geometry.same_grid(*header)) {
+                FlowGrids f;
+                f.geometry = c.filled.geometry;
+                f.filled = std::move(c.filled.z);
+                f.d8 = std::move(c.d8);
+                f.acc = hydro::accumulate(f.geometry, f.d8, false, progress.part(0.5, 1)).cells;
+                if (!cells.empty()) {
+                    f.river_cells = std::move(cells);
+                    f.burn_depth_m = burn.depth_m;
+                }
+                if (cache_hit) *cache_hit = true;
+                log_info("conditioned DEM from the cache: " + dir.string());
+                return f;
+            }
         }
     }
     hydro::Dem dem = hydro::load_dem(dem_path, warp, progress.part(0, 0.2));
     const std::optional<double> nodata = dem.nodata;
-    FlowGrids f = flow_grids(std::move(dem), nodata_as, progress.part(0.2, 0.9));
+    FlowGrids f = condition(std::move(dem), nodata_as, progress.part(0.2, 0.9), std::move(cells),
+                            burn.depth_m);
     if (!dir.empty()) {
         std::error_code ec;
         fs::create_directories(dir, ec);
@@ -81,6 +193,13 @@ FlowGrids load_flow_grids(const std::string& dem_path, const std::string& cache_
         o.threads = 2;
         o.metadata = {{"SOILRISK_SOURCE_DEM", dem_path},
                       {"SOILRISK_NODATA_AS", hydro::to_string(nodata_as)}};
+        if (!f.river_cells.empty()) {
+            o.metadata["SOILRISK_RIVERS"] =
+                io::redact_password(burn.rivers->source) + " (layer " + burn.rivers->name + ")";
+            o.metadata["SOILRISK_RIVER_CELLS"] = std::to_string(f.river_cells.size());
+            o.metadata["SOILRISK_BURN_DEPTH"] = io::Layer::text(io::Value(f.burn_depth_m));
+            o.metadata["SOILRISK_FILLED"] = "unburned DEM (d8.tif: DEM burned along the rivers)";
+        }
         hydro::write_d8_raster((dir / "d8.tif").string(), f.geometry, f.d8, hydro::D8Encoding::esri,
                                o);
         // filled.tif last: its presence marks a complete cache entry.
@@ -331,6 +450,12 @@ DownstreamResult downstream_analysis(const FlowGrids& grids, const io::Layer& fa
         auto paths = hydro::trace_downstream(g, grids.d8, grids.acc, {site}, o.reach_m);
         if (paths.empty()) return;
         ds.path = std::move(paths.front());
+        if (!grids.river_cells.empty())
+            for (std::size_t v = 0; v < ds.path.cells.size(); ++v)
+                if (grids.on_river(ds.path.cells[v])) {
+                    ds.river_join_m = ds.path.chainage_m[v];
+                    break;
+                }
         const Window w = affected_zone(grids, ds.path, o);
         for (std::size_t i = 0; i < w.mask.size(); ++i)
             if (w.mask[i]) {
@@ -415,10 +540,29 @@ DownstreamResult downstream_analysis(const FlowGrids& grids, const io::Layer& fa
     for (auto& v : per_source)
         for (auto& p : v)
             res.pieces.push_back(std::move(p));
-    for (const auto& ds : res.sources)
-        if (ds.path.cells.empty())
-            log_warning(sources.where(sources.features[ds.feature].fid) +
-                        ": source outside the DEM (or on nodata): no downstream path");
+    std::size_t joined = 0;
+    for (const auto& ds : res.sources) {
+        const std::string where = sources.where(sources.features[ds.feature].fid);
+        if (ds.path.cells.empty()) {
+            log_warning(where + ": source outside the DEM (or on nodata): no downstream path");
+            continue;
+        }
+        if (grids.river_cells.empty()) continue;
+        char buf[160];
+        if (ds.river_join_m) {
+            ++joined;
+            std::snprintf(buf, sizeof buf,
+                          ": flow path joins a river at chainage %.1f m and follows it to %.1f m",
+                          *ds.river_join_m, ds.path.length_m());
+        } else {
+            std::snprintf(buf, sizeof buf, ": flow path meets no river within its %.1f m",
+                          ds.path.length_m());
+        }
+        log_info(where + buf);
+    }
+    if (!grids.river_cells.empty())
+        log_info("rivers: " + std::to_string(joined) + " of " + std::to_string(res.sources.size()) +
+                 " flow paths join a river");
     progress(1.0, "downstream");
     return res;
 }

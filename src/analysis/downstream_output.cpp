@@ -50,13 +50,15 @@ std::vector<std::string> write_downstream_outputs(
 
     io::Table paths;
     paths.name = "flow_paths";
-    paths.columns = {{"source_id", "污染源编号", "Source ID", -1},
-                     {"source_name", "污染源名称", "Source name", -1},
-                     {"length_m", "流路长度（米）", "Length (m)", 1},
-                     {"stop_reason", "终止原因", "Stop reason", -1},
-                     {"vertices", "节点数", "Vertices", 0},
-                     {"zone_area_m2", "影响区面积（平方米）", "Zone area (m²)", 2},
-                     {"zone_cells", "影响区栅格数", "Zone cells", 0}};
+    paths.columns = {
+        {"source_id", "污染源编号", "Source ID", -1},
+        {"source_name", "污染源名称", "Source name", -1},
+        {"length_m", "流路长度（米）", "Length (m)", 1},
+        {"stop_reason", "终止原因", "Stop reason", -1},
+        {"vertices", "节点数", "Vertices", 0},
+        {"zone_area_m2", "影响区面积（平方米）", "Zone area (m²)", 2},
+        {"zone_cells", "影响区栅格数", "Zone cells", 0},
+        {"river_join_chainage_m", "汇入河流里程（米）", "Chainage of river join (m)", 1}};
     std::vector<geos::GeomPtr> own;
     std::vector<const GEOSGeom_t*> geoms;
     for (const auto& s : res.sources) {
@@ -65,7 +67,8 @@ std::vector<std::string> write_downstream_outputs(
         geoms.push_back(own.back().get());
         paths.add_row({s.id, s.name, s.path.length_m(), std::string(hydro::to_string(s.path.stop)),
                        std::int64_t(s.path.cells.size()), s.zone_area_m2,
-                       std::int64_t(s.zone_cells)});
+                       std::int64_t(s.zone_cells),
+                       s.river_join_m ? io::Value(*s.river_join_m) : io::Value()});
     }
     w.add_layer(paths.name, io::OutputGeometry::line, crs, paths, geoms);
 

@@ -183,6 +183,16 @@ DemSource open_dem(const std::string& path, const DemWarp& warp, int threads) {
 
 } // namespace
 
+GridGeometry read_grid_geometry(const std::string& path, const DemWarp& warp) {
+    gdal_init();
+    const DemSource source = open_dem(path, warp, 1);
+    GDALDataset* ds = source.get();
+    std::array<double, 6> gt{0, 1, 0, 0, 0, -1};
+    if (ds->GetGeoTransform(gt.data()) != CE_None) gt = {0, 1, 0, 0, 0, -1};
+    return GridGeometry(ds->GetRasterXSize(), ds->GetRasterYSize(), gt,
+                        Crs::from_ogr(ds->GetSpatialRef()), path);
+}
+
 bool dem_needs_warp(const Crs& source, const DemWarp& warp) {
     if (warp.crs.empty()) return false;
     return warp.cell_size > 0 || source.empty() || !source.same_as(warp.crs);

@@ -22,6 +22,19 @@ struct MdCtxDeleter {
     void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
 };
 
+std::string final_hex(EVP_MD_CTX* md) {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(md, digest.data(), &len);
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    for (unsigned int i = 0; i < len; ++i) {
+        out += hex[digest[i] >> 4];
+        out += hex[digest[i] & 15];
+    }
+    return out;
+}
+
 std::string sha256_of_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw IoError(path + ": cannot open the file to compute its checksum");
@@ -36,19 +49,18 @@ std::string sha256_of_file(const std::string& path) {
         EVP_DigestUpdate(md.get(), buf.data(), n);
     }
     if (in.bad()) throw IoError(path + ": read error while computing its checksum");
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(md.get(), digest.data(), &len);
-    static const char* hex = "0123456789abcdef";
-    std::string out;
-    for (unsigned int i = 0; i < len; ++i) {
-        out += hex[digest[i] >> 4];
-        out += hex[digest[i] & 15];
-    }
-    return out;
+    return final_hex(md.get());
 }
 
 } // namespace
+
+std::string bytes_sha256(const void* data, std::size_t size) {
+    std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> md(EVP_MD_CTX_new());
+    if (!md || EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr) != 1)
+        throw Error("SHA-256 is not available from OpenSSL");
+    EVP_DigestUpdate(md.get(), data, size);
+    return final_hex(md.get());
+}
 
 std::string file_sha256(const std::string& path) {
     // A run asks for the same file more than once (a DEM for each step's cache key and for

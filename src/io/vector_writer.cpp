@@ -138,7 +138,8 @@ OGRwkbGeometryType ogr_type(OutputGeometry type) {
     return wkbUnknown;
 }
 
-/// Widest type over a column's non-null values: integer < real < string (all null: string).
+/// Widest type over a column's non-null values: integer < real < string (all null: real
+/// for a column with decimals > 0, i.e. a real one, else string).
 OGRFieldType field_type(const Table& table, std::size_t column) {
     bool any_int = false, any_real = false;
     for (const auto& row : table.rows) {
@@ -149,7 +150,7 @@ OGRFieldType field_type(const Table& table, std::size_t column) {
     }
     if (any_real) return OFTReal;
     if (any_int) return OFTInteger64;
-    return OFTString;
+    return table.columns[column].decimals > 0 ? OFTReal : OFTString;
 }
 
 /// Number as text for a string column holding mixed values.

@@ -466,7 +466,8 @@ void run_hydro(RunContext& ctx, const StepSpec& step) {
 /// downstream: farmland downstream of sources over the project's DEM (see
 /// analysis/downstream.hpp). The conditioned DEM is cached in <out>/.soilrisk-cache.
 /// With `near` = the name of an earlier near step, the mine ranking combines both
-/// (surrounding + downstream) and becomes the report's ranking.
+/// (surrounding + downstream) and becomes the report's ranking. With `rivers` = a layer
+/// key (lines), the rivers are burned into the DEM `burn_depth` deep (default 50 m).
 void run_downstream(RunContext& ctx, const StepSpec& step) {
     const Params& p = step.params;
     analysis::DownstreamOptions o;
@@ -483,12 +484,18 @@ void run_downstream(RunContext& ctx, const StepSpec& step) {
     if (!near.empty() && !ctx.results().count(near + ".ranking"))
         throw UsageError(p.where() + ": near = '" + near +
                          "' is not an earlier near step (run it before this step)");
+    analysis::RiverBurn burn;
+    if (p.has("burn_depth") && !p.has("rivers"))
+        throw UsageError(p.where() + ": burn_depth needs rivers = \"<layer key>\"");
+    burn.depth_m = p.length_or("burn_depth", burn.depth_m);
+    const std::string rivers_key = p.string_or("rivers", "");
+    if (!rivers_key.empty()) burn.rivers = &ctx.layer(rivers_key);
     const bool cache = p.bool_or("cache", true);
     const std::string dem = ctx.raster(p.string_or("dem", "dem"));
-    const analysis::FlowGrids grids = analysis::load_flow_grids(
-        dem, cache ? ctx.output_path(".soilrisk-cache") : "",
-        hydro::parse_nodata_as(p.string_or("nodata_as", "outlet")), dem_warp(ctx, p),
-        ctx.options().progress);
+    const analysis::FlowGrids grids =
+        analysis::load_flow_grids(dem, cache ? ctx.output_path(".soilrisk-cache") : "",
+                                  hydro::parse_nodata_as(p.string_or("nodata_as", "outlet")),
+                                  dem_warp(ctx, p), ctx.options().progress, nullptr, burn);
     const io::Layer& farmland = ctx.layer(p.string_or("farmland", "farmland"));
     const io::Layer& sources = ctx.layer(p.string_or("sources", "sources"));
     const auto result =
@@ -501,13 +508,18 @@ void run_downstream(RunContext& ctx, const StepSpec& step) {
                                               {"near", "downstream"});
         extra.push_back(&combined);
     }
-    const std::vector<std::pair<std::string, std::string>> about = {
+    std::vector<std::pair<std::string, std::string>> about = {
         {"project_step", step.name},
         {"command_line", ctx.options().command_line},
         {"dem", ctx.raster(p.string_or("dem", "dem"))},
         {"reach_m", io::Layer::text(io::Value(o.reach_m))},
         {"corridor_m", io::Layer::text(io::Value(o.corridor_m))},
         {"max_height_m", io::Layer::text(io::Value(o.max_height_m))}};
+    if (burn.rivers) {
+        about.push_back({"rivers", io::redact_password(burn.rivers->source) + " (layer " +
+                                       burn.rivers->name + ")"});
+        about.push_back({"burn_depth_m", io::Layer::text(io::Value(burn.depth_m))});
+    }
     const auto written = analysis::write_downstream_outputs(result, farmland, grids, o, gpkg, table,
                                                             ctx.options().overwrite, about, extra,
                                                             ctx.styles("downstream"));
@@ -563,10 +575,10 @@ void run_upstream(RunContext& ctx, const StepSpec& step) {
     const std::string table = table_name.empty() ? std::string() : ctx.output_path(table_name);
     const bool cache = p.bool_or("cache", true);
     const std::string dem = ctx.raster(p.string_or("dem", "dem"));
-    const analysis::FlowGrids grids = analysis::load_flow_grids(
-        dem, cache ? ctx.output_path(".soilrisk-cache") : "",
-        hydro::parse_nodata_as(p.string_or("nodata_as", "outlet")), dem_warp(ctx, p),
-        ctx.options().progress);
+    const analysis::FlowGrids grids =
+        analysis::load_flow_grids(dem, cache ? ctx.output_path(".soilrisk-cache") : "",
+                                  hydro::parse_nodata_as(p.string_or("nodata_as", "outlet")),
+                                  dem_warp(ctx, p), ctx.options().progress);
     const io::Layer& targets = ctx.layer(p.string_or("targets", "farmland"));
     const io::Layer& sources = ctx.layer(p.string_or("sources", "sources"));
     std::vector<std::uint32_t> selected;
@@ -677,8 +689,9 @@ const std::vector<StepType>& step_types() {
         {"downstream",
          "Farmland downstream of sources (flow paths, corridors, parcels by chainage band × "
          "category) and the mine ranking",
-         {"dem", "farmland", "sources", "reach", "corridor", "max_height", "bands", "area", "near",
-          "nodata_as", "cache", "out", "schema", "table", "dem_cell_size", "dem_resampling"},
+         {"dem", "farmland", "sources", "rivers", "burn_depth", "reach", "corridor", "max_height",
+          "bands", "area", "near", "nodata_as", "cache", "out", "schema", "table", "dem_cell_size",
+          "dem_resampling"},
          &run_downstream},
         {"upstream",
          "Upstream catchments of polluted-farmland clusters and the sources inside them",

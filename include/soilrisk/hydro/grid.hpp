@@ -133,6 +133,12 @@ bool dem_needs_warp(const Crs& source, const DemWarp& warp);
 /// reprojected, UsageError for a bad resampling name or cell size.
 Dem load_dem(const std::string& path, const DemWarp& warp, Progress progress = {}, int band = 1);
 
+/// Size, geotransform and CRS of a raster, as load_dem() would set them (reprojected by
+/// `warp`), without reading its cells (and without load_dem's warnings). Throws IoError
+/// when it cannot be opened, DataError for a rotated geotransform or a DEM without CRS
+/// that should be reprojected.
+GridGeometry read_grid_geometry(const std::string& path, const DemWarp& warp = {});
+
 /// Reads band 1 of `path` as float at the given cells (NaN for nodata); for elevation
 /// profiles along a few paths without loading the whole raster.
 std::vector<float> sample_raster(const std::string& path, const GridGeometry& geometry,

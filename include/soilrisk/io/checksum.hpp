@@ -1,6 +1,7 @@
 #pragma once
 // Checksums of input files, for run manifests and caches.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -10,6 +11,9 @@ namespace soilrisk::io {
 /// SHA-256 of a file's bytes as 64 lowercase hex digits (OpenSSL). Throws IoError naming
 /// the file when it cannot be read.
 std::string file_sha256(const std::string& path);
+
+/// SHA-256 of `size` bytes in memory, as file_sha256 (e.g. a cache key over cell lists).
+std::string bytes_sha256(const void* data, std::size_t size);
 
 struct InputFile {
     std::string path; ///< as found (the dataset's path, or a sidecar / member file)

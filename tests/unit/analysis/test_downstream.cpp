@@ -96,7 +96,7 @@ const DownstreamPiece* piece_of(const DownstreamResult& r, std::uint32_t source,
 
 } // namespace
 
-TEST_CASE("downstream: valley floor found with its chainage; upstream, slope and "
+TEST_CASE("downstream: valley floor found with its chainage but upstream, slope and "
           "across-ridge parcels are not",
           "[downstream]") {
     const FlowGrids fg = valleys();

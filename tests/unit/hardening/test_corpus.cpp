@@ -21,10 +21,12 @@
 #include "fixtures.hpp"
 #include "soilrisk/analysis/area_summary.hpp"
 #include "soilrisk/analysis/classify.hpp"
+#include "soilrisk/analysis/downstream.hpp"
 #include "soilrisk/analysis/near.hpp"
 #include "soilrisk/core/area.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/log.hpp"
+#include "soilrisk/hydro/burn.hpp"
 #include "soilrisk/hydro/condition.hpp"
 #include "soilrisk/hydro/grid.hpp"
 #include "soilrisk/hydro/raster_io.hpp"
@@ -1152,6 +1154,92 @@ TEST_CASE("corpus D: DEM rasters", "[corpus][hydro]") {
         hydro::condition_to_folder(tif2, out2, condition_opts());
         fs::copy_file(out2 + "/d8.tif", out + "/d8.tif", fs::copy_options::overwrite_existing);
         expect_error<DataError>([&] { hydro::load_conditioned(out); }, {"d8.tif"});
+    }
+}
+
+// =========================================================================================
+// River networks (downstream --rivers)
+// =========================================================================================
+
+TEST_CASE("corpus R: river networks", "[corpus][hydro][rivers]") {
+    TempDir dir;
+    const auto tif = dir.file("dem.tif");
+    write_dem(tif, DemSpec{}); // 4 × 4 cells of 10 m from (X0, Y0) down
+    const auto path = dir.file("rivers.geojson");
+    auto load = [&](const FixtureLayer& l, int target_epsg, double depth = 50) {
+        test::write_layers(path, "GeoJSON", {l});
+        io::VectorInput in;
+        in.role = "rivers";
+        in.path = path;
+        in.allow_empty = true;
+        const io::Layer rivers =
+            io::read_vector(in, target_epsg ? Crs::from_epsg(target_epsg) : Crs());
+        analysis::RiverBurn burn;
+        burn.rivers = &rivers;
+        burn.depth_m = depth;
+        analysis::load_flow_grids(tif, dir.file("cache"), hydro::NodataAs::outlet, {}, {}, nullptr,
+                                  burn);
+    };
+    auto layer = [](int epsg, std::vector<std::string> wkts) {
+        FixtureLayer l;
+        l.name = "rivers";
+        l.epsg = epsg;
+        l.fields = {{"name", FixtureField::string}};
+        for (auto& w : wkts)
+            l.features.push_back({w, {std::string("R")}});
+        return l;
+    };
+    const std::string line = "LINESTRING(" + std::to_string(X0 + 15) + " " + std::to_string(Y0) +
+                             "," + std::to_string(X0 + 15) + " " + std::to_string(Y0 - 40) + ")";
+    SECTION("R01 river-surface polygons instead of lines") {
+        expect_error<DataError>(
+            [&] { load(layer(4545, {rect(10, -40, 20, 0)}), 4545); },
+            {"rivers.geojson", "rivers must be lines", "polygon", "centre lines"});
+    }
+    SECTION("R02 points and lines in one layer") {
+        expect_error<DataError>(
+            [&] {
+                load(layer(4545, {line, pt(5, -5)}), 4545);
+            },
+            {"rivers.geojson", "must be lines", "mixed"});
+    }
+    SECTION("R03 an empty layer") {
+        expect_error<DataError>([&] { load(layer(4545, {}), 4545); },
+                                {"rivers.geojson", "no river lines", "--rivers-where"});
+    }
+    SECTION("R04 every line outside the DEM") {
+        const std::string far = "LINESTRING(" + std::to_string(X0 + 5000) + " " +
+                                std::to_string(Y0) + "," + std::to_string(X0 + 6000) + " " +
+                                std::to_string(Y0) + ")";
+        expect_error<DataError>(
+            [&] { load(layer(4545, {far}), 4545); },
+            {"rivers.geojson", "none of its 1 river lines crosses the DEM", "EPSG:4545"});
+        CHECK(!fs::exists(dir.file("cache")));
+    }
+    SECTION("R05 lines in another CRS, not read in the DEM's") {
+        expect_error<DataError>([&] { load(layer(4326, {"LINESTRING(108 24,108.1 24)"}), 0); },
+                                {"rivers.geojson", "differs from the DEM's", "DEM's CRS"});
+    }
+    SECTION("R06 a burn depth that is not positive") {
+        expect_error<UsageError>([&] { load(layer(4545, {line}), 4545, 0); },
+                                 {"--burn-depth", "positive"});
+    }
+    SECTION("R07 a line partly off the DEM: the cells on it are burned") {
+        const std::string longer = "LINESTRING(" + std::to_string(X0 + 15) + " " +
+                                   std::to_string(Y0 + 500) + "," + std::to_string(X0 + 15) + " " +
+                                   std::to_string(Y0 - 500) + ")";
+        test::write_layers(path, "GeoJSON", {layer(4545, {longer})});
+        io::VectorInput in;
+        in.role = "rivers";
+        in.path = path;
+        const io::Layer rivers = io::read_vector(in, Crs::from_epsg(4545));
+        analysis::RiverBurn burn;
+        burn.rivers = &rivers;
+        const auto g = hydro::read_grid_geometry(tif);
+        const auto cells = analysis::river_cells(g, burn);
+        REQUIRE(cells.size() == 4); // column 1, rows 0..3
+        for (int r = 0; r < 4; ++r)
+            CHECK(cells[std::size_t(r)] == g.index(1, r));
     }
 }
 
