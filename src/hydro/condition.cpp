@@ -144,7 +144,8 @@ FlowSet load_flow_set(const std::string& dem, const std::string& conditioned, No
         f.filled = std::move(c.filled.z);
         f.d8 = std::move(c.d8);
         f.elevation_source = !dem.empty() ? dem : c.source_dem;
-        f.elevation_warp = !warp.crs.empty() || !dem.empty() ? warp : c.source_warp;
+        // A DEM given with a conditioned folder maps onto it as the recorded one did.
+        f.elevation_warp = !warp.crs.empty() ? warp : c.source_warp;
         if (!f.elevation_source.empty() && !std::filesystem::exists(f.elevation_source))
             f.elevation_source.clear();
     } else {

@@ -132,6 +132,21 @@ PY
 expect_exit 0 "$TOOL" --quiet hydro condition --dem proj/dem.tif --out cond --crs EPSG:4545 \
     --cell-size 50m
 gdalinfo cond/d8.tif | grep -q 'ID\["EPSG",4545\]' || fail "hydro condition --crs"
+# Traces from that folder read the original elevations through the same reprojection
+# (recorded in filled.tif), with or without --dem.
+for dem in "" "--dem proj/dem.tif"; do
+    rm -f tr.gpkg
+    # shellcheck disable=SC2086
+    expect_exit 0 "$TOOL" --quiet hydro trace --conditioned cond $dem --from proj/mines.geojson \
+        --out tr.gpkg
+    nulls=$(ogrinfo -q -sql "SELECT COUNT(*) AS n FROM profile WHERE elevation_m IS NULL" tr.gpkg |
+        sed -n 's/.*n (Integer) = //p')
+    first=$(ogrinfo -q -sql "SELECT elevation_m AS z FROM profile WHERE vertex = 0" tr.gpkg |
+        sed -n 's/.*z (Real) = //p')
+    [ "$nulls" = 0 ] || fail "trace ($dem): $nulls vertices without elevation"
+    # The mine's cell: about 200 + 3·0 + 55 m on the valley floor (bilinear).
+    awk -v z="$first" 'BEGIN { exit !(z > 250 && z < 262) }' || fail "trace ($dem): start at $first m"
+done
 expect_exit 2 "$TOOL" hydro condition --dem proj/dem.tif --out cond2 --cell-size 50m
 expect_in err.txt "--cell-size: give --crs too"
 expect_exit 2 "$TOOL" hydro condition --dem proj/dem.tif --out cond2 --crs EPSG:4490 \
