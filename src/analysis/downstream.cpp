@@ -88,6 +88,16 @@ std::vector<std::size_t> river_cells(const hydro::GridGeometry& g, const RiverBu
     return cells;
 }
 
+std::vector<std::pair<std::string, std::string>> river_about(const RiverBurn& burn) {
+    if (!burn.rivers) return {{"rivers", "none"}};
+    return {
+        {"rivers", io::redact_password(burn.rivers->source) + " (layer " + burn.rivers->name + ")"},
+        {"burn_depth_m", io::Layer::text(io::Value(burn.depth_m))},
+        {"rivers_method", "river lines burned into the DEM (8-connected cells lowered by "
+                          "burn_depth_m) for D8 and accumulation; heights on the unburned "
+                          "filled DEM"}};
+}
+
 namespace {
 
 /// Conditions `dem`; with `cells`, D8 and accumulation from the DEM burned `depth` m

@@ -42,15 +42,8 @@ class DownstreamCommand : public Command {
                          "Farmland parcels (polygons with a category field 1/2/3)", true);
         add_vector_input(app, sources_, sources_fields_, "sources",
                          "Pollution sources: points or polygons (mines, tailings)", true);
-        add_vector_input(app, rivers_, rivers_fields_, "rivers",
-                         "River network (lines), burned into the DEM: a flow path that meets a "
-                         "river follows it downstream (direction from the DEM)",
-                         false);
-        app.add_option("--burn-depth", burn_depth_,
-                       "How deep --rivers are burned into the DEM (DEM units, metres); heights "
-                       "above the path use the unburned DEM")
-            ->capture_default_str()
-            ->needs(app.get_option("--rivers"));
+        rivers_.add(app, "a flow path that meets a river follows it downstream (direction "
+                         "from the DEM)");
         app.add_option("--reach", reach_, "Length of the flow path from each source")
             ->capture_default_str();
         app.add_option("--corridor", corridor_,
@@ -81,8 +74,7 @@ class DownstreamCommand : public Command {
     int run(const GlobalOptions& global) override {
         apply_field_roles(farmland_, farmland_fields_);
         apply_field_roles(sources_, sources_fields_);
-        apply_field_roles(rivers_, rivers_fields_);
-        farmland_.invalid = sources_.invalid = rivers_.invalid = io::parse_invalid_policy(invalid_);
+        farmland_.invalid = sources_.invalid = io::parse_invalid_policy(invalid_);
         analysis::DownstreamOptions o;
         o.reach_m = parse_length(reach_, "--reach");
         o.corridor_m = parse_length(corridor_, "--corridor");
@@ -111,17 +103,10 @@ class DownstreamCommand : public Command {
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
             log_info(buf);
         };
-        // Rivers are read in the DEM's CRS (from its header) before conditioning: the cells
-        // they burn are part of the conditioning and of its cache key.
         const hydro::DemWarp warp = warp_.parse();
         std::optional<io::Layer> rivers;
         analysis::RiverBurn burn;
-        if (!rivers_.path.empty()) {
-            burn.depth_m = parse_length(burn_depth_, "--burn-depth");
-            rivers_.allow_empty = true; // analysis::river_cells says what to do
-            rivers = io::read_vector(rivers_, hydro::read_grid_geometry(dem_, warp).crs());
-            burn.rivers = &*rivers;
-        }
+        rivers_.read(dem_, warp, farmland_.invalid, rivers, burn);
         bool hit = false;
         const analysis::FlowGrids grids = analysis::load_flow_grids(
             dem_, no_cache_ ? "" : flow_cache_dir(out_), hydro::parse_nodata_as(nodata_as_), warp,
@@ -148,22 +133,14 @@ class DownstreamCommand : public Command {
             {"dem", dem_ + (warp_.crs.empty() ? "" : " (" + warp_.describe() + ")")},
             {"farmland", farmland.source + " (layer " + farmland.name + ")"},
             {"sources", sources.source + " (layer " + sources.name + ")"},
-            {"rivers", rivers
-                           ? io::redact_password(rivers->source) + " (layer " + rivers->name + ")"
-                           : "none"},
             {"working_crs", crs.label()},
             {"reach_m", io::Layer::text(io::Value(o.reach_m))},
             {"corridor_m", io::Layer::text(io::Value(o.corridor_m))},
             {"max_height_m", io::Layer::text(io::Value(o.max_height_m))},
             {"method", "Priority-Flood fill + D8; per source D8 trace; affected cells join the "
                        "path laterally within the corridor with HAND <= max height"}};
-        if (rivers) {
-            about.push_back({"burn_depth_m", io::Layer::text(io::Value(burn.depth_m))});
-            about.push_back({"rivers_method",
-                             "river lines burned into the DEM (8-connected cells lowered by "
-                             "burn_depth_m) for D8 and accumulation; HAND on the unburned "
-                             "filled DEM"});
-        }
+        for (auto& entry : analysis::river_about(burn))
+            about.push_back(std::move(entry));
         const auto written = analysis::write_downstream_outputs(
             result, farmland, grids, o, out_, table_, overwrite_, about, {},
             render::output_styles("downstream", o.lang, global.sld));
@@ -179,9 +156,10 @@ class DownstreamCommand : public Command {
     }
 
   private:
-    io::VectorInput farmland_, sources_, rivers_;
-    std::vector<std::string> farmland_fields_, sources_fields_, rivers_fields_;
-    std::string dem_, reach_ = "10km", corridor_ = "500m", max_height_ = "10m", burn_depth_ = "50m",
+    io::VectorInput farmland_, sources_;
+    std::vector<std::string> farmland_fields_, sources_fields_;
+    RiverOptions rivers_;
+    std::string dem_, reach_ = "10km", corridor_ = "500m", max_height_ = "10m",
                       bands_ = "2km,5km,10km", nodata_as_ = "outlet", area_ = "ellipsoidal", out_,
                       schema_, table_, invalid_ = "fix";
     bool overwrite_ = false, no_cache_ = false;

@@ -35,6 +35,8 @@ class UpstreamCommand : public Command {
                        "Attribute filter on the targets (e.g. \"category=3\")");
         add_vector_input(app, sources_, sources_fields_, "sources",
                          "Pollution sources: mines, enterprises, sites", true);
+        rivers_.add(app, "flow that meets a river follows it (as in downstream --rivers), so "
+                         "catchments include what the river network gathers");
         app.add_option("--cluster-distance", cluster_,
                        "Targets closer than this merge into one cluster (0: none)")
             ->capture_default_str();
@@ -68,15 +70,19 @@ class UpstreamCommand : public Command {
                 if (!p.empty() && std::filesystem::exists(p))
                     throw OutputExistsError(p + ": exists; give --overwrite to replace it");
         const Progress progress = terminal_progress(global);
+        const hydro::DemWarp warp = warp_.parse();
+        std::optional<io::Layer> rivers;
+        analysis::RiverBurn burn;
+        rivers_.read(dem_, warp, targets_.invalid, rivers, burn);
         const analysis::FlowGrids grids = analysis::load_flow_grids(
-            dem_, no_cache_ ? "" : flow_cache_dir(out_), hydro::parse_nodata_as(nodata_as_),
-            warp_.parse(), progress.part(0, 0.6));
+            dem_, no_cache_ ? "" : flow_cache_dir(out_), hydro::parse_nodata_as(nodata_as_), warp,
+            progress.part(0, 0.6), nullptr, burn);
         const Crs& crs = grids.geometry.crs();
         const io::Layer targets = io::read_vector(targets_, crs);
         const io::Layer sources = io::read_vector(sources_, crs);
         const auto result =
             analysis::upstream_analysis(grids, targets, {}, sources, o, progress.part(0.6, 0.9));
-        const std::vector<std::pair<std::string, std::string>> about = {
+        std::vector<std::pair<std::string, std::string>> about = {
             {"tool", "soilrisk " SOILRISK_VERSION " upstream"},
             {"command_line", global.command_line},
             {"dem", dem_ + (warp_.crs.empty() ? "" : " (" + warp_.describe() + ")")},
@@ -84,6 +90,8 @@ class UpstreamCommand : public Command {
                             (targets_.where.empty() ? "" : " where " + targets_.where)},
             {"sources", sources.source + " (layer " + sources.name + ")"},
             {"cluster_distance_m", io::Layer::text(io::Value(o.cluster_distance_m))}};
+        for (auto& entry : analysis::river_about(burn))
+            about.push_back(std::move(entry));
         const auto written = analysis::write_upstream_outputs(
             result, targets, sources, o, out_, table_, overwrite_, about,
             render::output_styles("upstream", o.lang, global.sld));
@@ -107,6 +115,7 @@ class UpstreamCommand : public Command {
                       invalid_ = "fix";
     bool overwrite_ = false, no_cache_ = false;
     WarpOptions warp_;
+    RiverOptions rivers_;
 };
 
 std::unique_ptr<Command> make() {

@@ -107,4 +107,26 @@ std::string WarpOptions::describe() const {
            " resampling=" + resampling;
 }
 
+void RiverOptions::add(CLI::App& app, const std::string& what) {
+    add_vector_input(app, input, fields, "rivers",
+                     "River network (lines), burned into the DEM: " + what, false);
+    app.add_option("--burn-depth", burn_depth,
+                   "How deep --rivers are burned into the DEM (DEM units, metres); heights "
+                   "above the path use the unburned DEM")
+        ->capture_default_str()
+        ->needs(app.get_option("--rivers"));
+}
+
+void RiverOptions::read(const std::string& dem, const hydro::DemWarp& warp,
+                        io::InvalidPolicy invalid, std::optional<io::Layer>& layer,
+                        analysis::RiverBurn& burn) {
+    if (input.path.empty()) return;
+    apply_field_roles(input, fields);
+    input.invalid = invalid;
+    burn.depth_m = parse_length(burn_depth, "--burn-depth");
+    input.allow_empty = true; // analysis::river_cells says what to do
+    layer = io::read_vector(input, hydro::read_grid_geometry(dem, warp).crs());
+    burn.rivers = &*layer;
+}
+
 } // namespace soilrisk::cli

@@ -2,9 +2,11 @@
 // (--farmland PATH --farmland-layer NAME --farmland-field category=LB …).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "soilrisk/analysis/downstream.hpp"
 #include "soilrisk/hydro/grid.hpp"
 #include "soilrisk/io/vector.hpp"
 
@@ -45,6 +47,21 @@ struct WarpOptions {
     hydro::DemWarp parse() const;
     /// "crs=… cell_size=… resampling=…" for provenance ("" without --crs).
     std::string describe() const;
+};
+
+/// --rivers R (with the usual input options: --rivers-layer, --rivers-where, …) and
+/// --burn-depth: a river network burned into the DEM (analysis::RiverBurn).
+struct RiverOptions {
+    io::VectorInput input;
+    std::vector<std::string> fields;
+    std::string burn_depth = "50m";
+
+    void add(CLI::App& app, const std::string& what);
+    /// Reads the rivers (when given) in the CRS of the DEM as `warp` loads it, into
+    /// `layer`, and points `burn` at them. The rivers are read before conditioning: the
+    /// cells they burn are part of it and of its cache key.
+    void read(const std::string& dem, const hydro::DemWarp& warp, io::InvalidPolicy invalid,
+              std::optional<io::Layer>& layer, analysis::RiverBurn& burn);
 };
 
 } // namespace soilrisk::cli

@@ -381,6 +381,17 @@ hydro::DemWarp dem_warp(RunContext& ctx, const Params& p) {
     return w;
 }
 
+/// A step's river burning: `rivers` = a layer key (lines), `burn_depth` (default 50 m).
+analysis::RiverBurn river_burn(RunContext& ctx, const Params& p) {
+    analysis::RiverBurn burn;
+    if (p.has("burn_depth") && !p.has("rivers"))
+        throw UsageError(p.where() + ": burn_depth needs rivers = \"<layer key>\"");
+    burn.depth_m = p.length_or("burn_depth", burn.depth_m);
+    const std::string rivers_key = p.string_or("rivers", "");
+    if (!rivers_key.empty()) burn.rivers = &ctx.layer(rivers_key);
+    return burn;
+}
+
 /// The sites (points or polygons) of a layer in the working CRS, ids from its id role.
 std::vector<hydro::Site> layer_sites(const io::Layer& layer, const hydro::FlowSet& flow) {
     std::vector<hydro::Site> sites;
@@ -484,12 +495,7 @@ void run_downstream(RunContext& ctx, const StepSpec& step) {
     if (!near.empty() && !ctx.results().count(near + ".ranking"))
         throw UsageError(p.where() + ": near = '" + near +
                          "' is not an earlier near step (run it before this step)");
-    analysis::RiverBurn burn;
-    if (p.has("burn_depth") && !p.has("rivers"))
-        throw UsageError(p.where() + ": burn_depth needs rivers = \"<layer key>\"");
-    burn.depth_m = p.length_or("burn_depth", burn.depth_m);
-    const std::string rivers_key = p.string_or("rivers", "");
-    if (!rivers_key.empty()) burn.rivers = &ctx.layer(rivers_key);
+    const analysis::RiverBurn burn = river_burn(ctx, p);
     const bool cache = p.bool_or("cache", true);
     const std::string dem = ctx.raster(p.string_or("dem", "dem"));
     const analysis::FlowGrids grids =
@@ -515,11 +521,8 @@ void run_downstream(RunContext& ctx, const StepSpec& step) {
         {"reach_m", io::Layer::text(io::Value(o.reach_m))},
         {"corridor_m", io::Layer::text(io::Value(o.corridor_m))},
         {"max_height_m", io::Layer::text(io::Value(o.max_height_m))}};
-    if (burn.rivers) {
-        about.push_back({"rivers", io::redact_password(burn.rivers->source) + " (layer " +
-                                       burn.rivers->name + ")"});
-        about.push_back({"burn_depth_m", io::Layer::text(io::Value(burn.depth_m))});
-    }
+    for (auto& entry : analysis::river_about(burn))
+        about.push_back(std::move(entry));
     const auto written = analysis::write_downstream_outputs(result, farmland, grids, o, gpkg, table,
                                                             ctx.options().overwrite, about, extra,
                                                             ctx.styles("downstream"));
@@ -575,10 +578,11 @@ void run_upstream(RunContext& ctx, const StepSpec& step) {
     const std::string table = table_name.empty() ? std::string() : ctx.output_path(table_name);
     const bool cache = p.bool_or("cache", true);
     const std::string dem = ctx.raster(p.string_or("dem", "dem"));
+    const analysis::RiverBurn burn = river_burn(ctx, p);
     const analysis::FlowGrids grids =
         analysis::load_flow_grids(dem, cache ? ctx.output_path(".soilrisk-cache") : "",
                                   hydro::parse_nodata_as(p.string_or("nodata_as", "outlet")),
-                                  dem_warp(ctx, p), ctx.options().progress);
+                                  dem_warp(ctx, p), ctx.options().progress, nullptr, burn);
     const io::Layer& targets = ctx.layer(p.string_or("targets", "farmland"));
     const io::Layer& sources = ctx.layer(p.string_or("sources", "sources"));
     std::vector<std::uint32_t> selected;
@@ -593,11 +597,13 @@ void run_upstream(RunContext& ctx, const StepSpec& step) {
     }
     const auto result =
         analysis::upstream_analysis(grids, targets, selected, sources, o, ctx.options().progress);
-    const std::vector<std::pair<std::string, std::string>> about = {
+    std::vector<std::pair<std::string, std::string>> about = {
         {"project_step", step.name},
         {"command_line", ctx.options().command_line},
         {"where", where},
         {"cluster_distance_m", io::Layer::text(io::Value(o.cluster_distance_m))}};
+    for (auto& entry : analysis::river_about(burn))
+        about.push_back(std::move(entry));
     const auto written =
         analysis::write_upstream_outputs(result, targets, sources, o, gpkg, table,
                                          ctx.options().overwrite, about, ctx.styles("upstream"));
@@ -695,8 +701,8 @@ const std::vector<StepType>& step_types() {
          &run_downstream},
         {"upstream",
          "Upstream catchments of polluted-farmland clusters and the sources inside them",
-         {"dem", "targets", "where", "sources", "cluster_distance", "area", "nodata_as", "cache",
-          "out", "schema", "table", "dem_cell_size", "dem_resampling"},
+         {"dem", "targets", "where", "sources", "rivers", "burn_depth", "cluster_distance", "area",
+          "nodata_as", "cache", "out", "schema", "table", "dem_cell_size", "dem_resampling"},
          &run_upstream},
         {"hydro",
          "Hydrology of the DEM: filled DEM, D8 directions, accumulation, streams; downstream "

@@ -130,6 +130,38 @@ assert r and r[0]["features"] == 1 and r[0]["files"][0]["sha256"], r
 s = m["steps"][0]["parameters"]
 assert s["rivers"] == "rivers" and s["burn_depth"] == "30m", s
 PY
+
+# 6. upstream --rivers: a sample point on the river 240 m below the junction (cell 20, 34)
+#    has the mine upstream only along the river; without rivers its catchment is the
+#    strip of row 34 west of it (the plane falls east).
+cat > sample.geojson <<JSON
+{"type": "FeatureCollection", $crs, "features": [
+ {"type": "Feature", "properties": {"sample_id": "S1"},
+  "geometry": {"type": "Point", "coordinates": [400205, 2800055]}}
+]}
+JSON
+up=(--dem dem.tif --targets sample.geojson --targets-field id=sample_id --sources mines.geojson
+    --sources-field id=mine_id)
+expect_exit 0 "$TOOL" upstream "${up[@]}" --out up_plain.gpkg --table up_plain.csv
+expect_in up_plain.csv ",M1,,,,not upstream"
+sql up_plain.gpkg "SELECT area_m2 FROM catchments" > up_plain.txt
+expect_in up_plain.txt "area_m2 (Real) = 2100"
+# With the river: M1 is upstream, 150 m along row 10 to the river and 240 m down it.
+expect_exit 0 "$TOOL" upstream "${up[@]}" --rivers rivers.geojson --out up_r.gpkg --table up_r.csv
+expect_in up_r.csv "C1,1,0.00,0.0770,1,M1,,390.0,283.0,upstream"
+sql up_r.gpkg "SELECT key, value FROM soilrisk_about" > up_about.txt
+expect_in up_about.txt "value (String) = rivers.geojson (layer rivers)"
+cat >> proj.toml <<'TOML'
+[[steps]]
+type = "upstream"
+name = "up"
+targets = "mines"
+sources = "mines"
+rivers = "rivers"
+TOML
+expect_exit 0 "$TOOL" run proj.toml --lang en --overwrite
+[ -f proj-out/up.gpkg ] || fail "upstream step with rivers wrote nothing"
+
 sed -i 's/^burn_depth = "30m"$//; s/^rivers = "rivers"$/burn_depth = "30m"/' proj.toml
 expect_exit 2 "$TOOL" run proj.toml --lang en --overwrite
 expect_in err.txt "burn_depth needs rivers"

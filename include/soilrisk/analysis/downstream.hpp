@@ -58,6 +58,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "soilrisk/core/area.hpp"
@@ -98,6 +99,10 @@ struct RiverBurn {
 /// file when the layer's CRS differs from the grid's, when it holds no features, features
 /// that are not lines, or no line crossing the grid. Logs how many lines and cells.
 std::vector<std::size_t> river_cells(const hydro::GridGeometry& g, const RiverBurn& burn);
+
+/// Provenance entries of a burn for soilrisk_about tables: "rivers" (file and layer, or
+/// "none"), and with rivers "burn_depth_m" and "rivers_method".
+std::vector<std::pair<std::string, std::string>> river_about(const RiverBurn& burn);
 
 /// Conditions a DEM in memory (fill, D8, accumulation; `dem.z` becomes the filled
 /// surface). With rivers, D8 and accumulation come from the DEM burned along them and
