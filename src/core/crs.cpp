@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cpl_error.h>
 #include <cstdio>
 #include <ogr_spatialref.h>
 
@@ -37,9 +38,15 @@ Crs Crs::parse(std::string_view text, std::string_view what) {
     // A bare number is an EPSG code.
     if (!t.empty() && t.find_first_not_of("0123456789") == std::string::npos) t = "EPSG:" + t;
     auto* srs = new OGRSpatialReference();
-    if (t.empty() ||
-        srs->SetFromUserInput(t.c_str(), OGRSpatialReference::SET_FROM_USER_INPUT_LIMITATIONS) !=
-            OGRERR_NONE) {
+    // PROJ's own "crs not found" would print before our one-line error: keep it quiet.
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    const bool ok =
+        !t.empty() &&
+        srs->SetFromUserInput(t.c_str(), OGRSpatialReference::SET_FROM_USER_INPUT_LIMITATIONS) ==
+            OGRERR_NONE;
+    CPLPopErrorHandler();
+    CPLErrorReset();
+    if (!ok) {
         srs->Release();
         throw UsageError(std::string(what) + ": '" + std::string(text) +
                          "' is not a known CRS; give an EPSG code (e.g. EPSG:4545), WKT or a "

@@ -152,5 +152,8 @@ expect_in err.txt "--cell-size: give --crs too"
 expect_exit 2 "$TOOL" hydro condition --dem proj/dem.tif --out cond2 --crs EPSG:4490 \
     --cell-size 50m
 expect_in err.txt "is geographic"
+expect_exit 2 "$TOOL" hydro condition --dem proj/dem.tif --out cond2 --crs EPSG:9999999
+expect_in err.txt "--crs: 'EPSG:9999999' is not a known CRS"
+[ "$(lines_of err.txt)" = 1 ] || fail "one error line expected: $(cat err.txt)"
 [ -e cond2 ] && fail "a refused run left cond2 behind"
 finish
