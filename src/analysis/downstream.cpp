@@ -154,15 +154,9 @@ FlowGrids load_flow_grids(const std::string& dem_path, const std::string& cache_
         std::string key =
             io::file_sha256(dem_path).substr(0, 16) + "-" + hydro::to_string(nodata_as) + "-pf1";
         if (!warp.crs.empty()) {
-            // The reprojection as text (FNV-1a, stable across runs and builds).
             const std::string w =
                 warp.crs.wkt() + "|" + std::to_string(warp.cell_size) + "|" + warp.resampling;
-            std::uint64_t h = 14695981039346656037ull;
-            for (unsigned char ch : w)
-                h = (h ^ ch) * 1099511628211ull;
-            char hex[24];
-            std::snprintf(hex, sizeof hex, "-w%016llx", static_cast<unsigned long long>(h));
-            key += hex;
+            key += "-w" + io::bytes_sha256(w.data(), w.size()).substr(0, 16);
         }
         if (!cells.empty()) {
             std::vector<std::uint64_t> words(cells.begin(), cells.end());

@@ -39,12 +39,10 @@ std::map<std::string, std::string> provenance(const std::string& what, const std
 
 void add_flow_options(CLI::App* app, std::string& dem, std::string& conditioned,
                       std::string& nodata_as) {
-    auto* d = app->add_option("--dem", dem, "DEM (any GDAL raster)");
-    auto* c = app->add_option("--conditioned", conditioned,
-                              "Folder written by 'soilrisk hydro condition' (instead of "
-                              "recomputing; --dem then only supplies profile elevations)");
-    (void)d;
-    (void)c;
+    app->add_option("--dem", dem, "DEM (any GDAL raster)");
+    app->add_option("--conditioned", conditioned,
+                    "Folder written by 'soilrisk hydro condition' (instead of "
+                    "recomputing; --dem then only supplies profile elevations)");
     app->add_option("--nodata-as", nodata_as, "Nodata cells are outlets or walls (with --dem)")
         ->check(CLI::IsMember({"outlet", "wall"}))
         ->capture_default_str();

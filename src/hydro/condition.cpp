@@ -164,12 +164,20 @@ TraceReport trace_to_gpkg(const FlowSet& f, const std::vector<Site>& sites, doub
                           const std::string& out, const VectorWriteOptions& options) {
     const auto paths = trace_downstream(f.geometry, f.d8, f.acc.cells, sites, max_length_m);
     std::vector<std::vector<float>> elev(paths.size()), filled(paths.size());
+    std::vector<std::size_t> all; // every path's cells: the elevation raster is opened once
     for (std::size_t p = 0; p < paths.size(); ++p) {
         for (std::size_t c : paths[p].cells)
             filled[p].push_back(f.filled[c]);
-        if (!f.elevation_source.empty())
-            elev[p] =
-                sample_raster(f.elevation_source, f.geometry, paths[p].cells, f.elevation_warp);
+        all.insert(all.end(), paths[p].cells.begin(), paths[p].cells.end());
+    }
+    if (!f.elevation_source.empty()) {
+        const auto z = sample_raster(f.elevation_source, f.geometry, all, f.elevation_warp);
+        std::size_t at = 0;
+        for (std::size_t p = 0; p < paths.size(); ++p) {
+            elev[p].assign(z.begin() + std::ptrdiff_t(at),
+                           z.begin() + std::ptrdiff_t(at + paths[p].cells.size()));
+            at += paths[p].cells.size();
+        }
     }
     TraceReport r;
     r.sidecars = write_traces_gpkg(out, f.geometry, paths, elev, filled, f.acc.cells, options);

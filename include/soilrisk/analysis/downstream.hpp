@@ -127,10 +127,6 @@ FlowGrids load_flow_grids(const std::string& dem_path, const std::string& cache_
                           const hydro::DemWarp& warp = {}, Progress progress = {},
                           bool* cache_hit = nullptr, const RiverBurn& burn = {});
 
-/// Checksum of a file: 64-bit FNV-1a over its 8-byte words (tail zero-padded) and its
-/// size, as 16 hex digits. Throws IoError.
-std::string file_checksum(const std::string& path);
-
 /// Polygon (MultiPolygon or Polygon; null when the mask is empty) covering the cells
 /// set in a `cols` × `rows` mask window starting at (col0, row0) of `g`, in g's CRS:
 /// exact cell edges (row runs joined by coverage union).
