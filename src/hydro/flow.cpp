@@ -11,6 +11,7 @@
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_reduce.h>
 
+#include "flood_common.hpp"
 #include "memory.hpp"
 #include "soilrisk/core/error.hpp"
 
@@ -84,99 +85,13 @@ const char* to_string(NodataAs n) {
 
 namespace {
 
-constexpr std::uint8_t kUnvisited = 254;
-constexpr std::uint8_t kIsland = 253; // unvisited, already found in an island search
-constexpr std::uint8_t kPending = 9;  // visited; direction by steepest descent later
-
-// Priority queue of the flood: a radix heap (R. K. Ahuja, K. Mehlhorn, J. Orlin, R. E.
-// Tarjan, "Faster algorithms for the shortest path problem", J. ACM 37 (1990)). The flood
-// is monotone (nothing is pushed below the last popped key), which is all a radix heap
-// needs; its pushes are appends and its pops scan short vectors, far cheaper than a
-// binary heap's cache misses. Keys are (elevation, cell index) packed into 64 bits so
-// that ties go to the first cell in row-major order, as with a sorted queue.
-class RadixQueue {
-  public:
-    static std::uint64_t key(float z, std::uint32_t i) {
-        std::uint32_t u = std::bit_cast<std::uint32_t>(z + 0.0f); // -0 -> +0
-        u = (u & 0x80000000u) ? ~u : (u | 0x80000000u);           // order-preserving
-        return (std::uint64_t(u) << 32) | i;
-    }
-    static std::uint32_t cell(std::uint64_t k) { return static_cast<std::uint32_t>(k); }
-    static float elevation(std::uint64_t k) {
-        std::uint32_t u = static_cast<std::uint32_t>(k >> 32);
-        u = (u & 0x80000000u) ? (u & 0x7fffffffu) : ~u;
-        return std::bit_cast<float>(u);
-    }
-
-    bool empty() const { return size_ == 0; }
-    std::size_t size() const { return size_; }
-    void push(std::uint64_t k) {
-        if (size_ == 0 && k < last_) last_ = 0; // a fresh start (islands)
-        buckets_[bucket_of(k)].push_back(k);
-        ++size_;
-        if (peeked_) peek_ = std::min(peek_, k);
-    }
-    // The smallest key, without committing to it: pushes between a peek and the next
-    // pop may still be smaller than the peeked key (but never below the last pop).
-    std::uint64_t top() {
-        if (!peeked_) {
-            if (!buckets_[0].empty()) {
-                peek_ = buckets_[0].back();
-            } else {
-                int i = 1;
-                while (buckets_[i].empty())
-                    ++i;
-                peek_ = *std::min_element(buckets_[i].begin(), buckets_[i].end());
-            }
-            peeked_ = true;
-        }
-        return peek_;
-    }
-    std::uint64_t pop() {
-        refill();
-        const std::uint64_t k = buckets_[0].back();
-        buckets_[0].pop_back();
-        --size_;
-        peeked_ = false;
-        return k;
-    }
-
-  private:
-    int bucket_of(std::uint64_t k) const {
-        return k == last_ ? 0 : 64 - std::countl_zero(k ^ last_);
-    }
-    void refill() {
-        if (!buckets_[0].empty()) return;
-        int i = 1;
-        while (buckets_[i].empty())
-            ++i;
-        auto& b = buckets_[i];
-        last_ = *std::min_element(b.begin(), b.end());
-        for (std::uint64_t k : b)
-            buckets_[bucket_of(k)].push_back(k);
-        b.clear();
-    }
-    std::array<std::vector<std::uint64_t>, 65> buckets_;
-    std::uint64_t last_ = 0;
-    std::uint64_t peek_ = 0;
-    bool peeked_ = false;
-    std::size_t size_ = 0;
-};
-
-struct Node {
-    float z;
-    std::uint32_t i;
-};
-// Order of the island search: lowest, then first cell.
-struct NodeAfter {
-    bool operator()(const Node& a, const Node& b) const {
-        return a.z > b.z || (a.z == b.z && a.i > b.i);
-    }
-};
-
-inline bool unvisited(std::uint8_t d) {
-    return d == kUnvisited || d == kIsland;
-}
+using detail::kIsland;
+using detail::kPending;
+using detail::kUnvisited;
+using detail::Node;
+using detail::NodeAfter;
+using detail::RadixQueue;
+using detail::unvisited;
 
 class Flood {
   public:
@@ -351,14 +266,51 @@ constexpr int kRowChunk = 64;
 
 } // namespace
 
+namespace detail {
+
+std::size_t steepest_descent(const GridGeometry& g, const float* z, std::uint8_t* dir,
+                             Progress progress) {
+    const int w = g.width(), h = g.height();
+    const int chunks = (h + kRowChunk - 1) / kRowChunk;
+    std::atomic<std::size_t> outlets{0};
+    tbb::parallel_for(0, chunks, [&](int ch) {
+        const int r0 = ch * kRowChunk, r1 = std::min(h, r0 + kRowChunk);
+        std::size_t local_outlets = 0;
+        for (int r = r0; r < r1; ++r) {
+            const DescentRow row(g, r);
+            for (int c = 0; c < w; ++c) {
+                const std::size_t i = std::size_t(r) * w + c;
+                if (dir[i] != kPending) continue;
+                dir[i] = row.best(z, c);
+                local_outlets += dir[i] == kOutlet;
+            }
+        }
+        outlets += local_outlets;
+        if (ch % 16 == 0) progress(double(r1) / h, "flow directions");
+    });
+    return outlets;
+}
+
+} // namespace detail
+
+int flood_strips(const GridGeometry& g, NodataAs nodata_as) {
+    if (nodata_as != NodataAs::outlet || g.size() < (std::size_t(1) << 21) || g.height() < 1024)
+        return 1;
+    return std::clamp(g.height() / 512, 2, 64);
+}
+
 std::vector<std::uint8_t> fill_and_direct(Dem& dem, NodataAs nodata_as, Progress progress,
-                                          FloodStats* stats) {
+                                          FloodStats* stats, int strips) {
     const GridGeometry& g = dem.geometry;
     const int w = g.width(), h = g.height();
     const std::size_t n = g.size();
     if (dem.z.size() != n) throw DataError(dem.source + ": DEM values do not match its size");
     if (n >= std::numeric_limits<std::uint32_t>::max())
         throw DataError(dem.source + ": more than 4.29 billion cells; split the DEM into tiles");
+    if (strips <= 0) strips = flood_strips(g, nodata_as);
+    if (nodata_as != NodataAs::outlet) strips = 1;
+    if (strips > 1 && h >= 2 * strips)
+        return detail::fill_and_direct_strips(dem, strips, progress, stats);
     float* z = dem.z.data();
     std::vector<std::uint8_t> dir;
     assign_huge(dir, n, std::uint8_t(0));
@@ -435,43 +387,7 @@ std::vector<std::uint8_t> fill_and_direct(Dem& dem, NodataAs nodata_as, Progress
     }
 
     // Steepest descent on the filled surface for every cell not directed by the flood.
-    std::atomic<std::size_t> outlets{0};
-    tbb::parallel_for(0, chunks, [&](int ch) {
-        const int r0 = ch * kRowChunk, r1 = std::min(h, r0 + kRowChunk);
-        std::size_t local_outlets = 0;
-        for (int r = r0; r < r1; ++r) {
-            const double cw = g.cell_width_m(r), chh = g.cell_height_m(r);
-            const double dd = std::hypot(cw, chh);
-            const double inv[8] = {1 / cw, 1 / dd, 1 / chh, 1 / dd,
-                                   1 / cw, 1 / dd, 1 / chh, 1 / dd};
-            const bool edge_row = r == 0 || r == h - 1;
-            for (int c = 0; c < w; ++c) {
-                const std::size_t i = std::size_t(r) * w + c;
-                if (dir[i] != kPending) continue;
-                const float zc = z[i];
-                const bool edge = edge_row || c == 0 || c == w - 1;
-                std::uint8_t best = kOutlet;
-                double best_s = 0;
-                for (int k = 0; k < 8; ++k) {
-                    if (edge) {
-                        const int rr = r + kDy[k], cc = c + kDx[k];
-                        if (rr < 0 || cc < 0 || rr >= h || cc >= w) continue;
-                    }
-                    const float zn = z[i + std::ptrdiff_t(kDy[k]) * w + kDx[k]];
-                    if (!(zn < zc)) continue; // also skips NaN (nodata)
-                    const double s = (double(zc) - double(zn)) * inv[k];
-                    if (s > best_s) {
-                        best_s = s;
-                        best = static_cast<std::uint8_t>(k);
-                    }
-                }
-                dir[i] = best;
-                local_outlets += best == kOutlet;
-            }
-        }
-        outlets += local_outlets;
-        if (ch % 16 == 0) p_dir(double(r1) / h, "flow directions");
-    });
+    const std::size_t outlets = detail::steepest_descent(g, z, dir.data(), p_dir);
     // Flood-directed cells that are outlets: island outlets already marked pending above.
     if (stats) {
         stats->valid_cells = valid;
@@ -533,9 +449,10 @@ Accumulation accumulate(const GridGeometry& g, const std::vector<std::uint8_t>& 
                                     std::to_string(c) +
                                     " points off the grid or into nodata; the D8 raster is not "
                                     "consistent with its DEM");
+                const bool interior = r > 0 && c > 0 && r < h - 1 && c < w - 1;
                 int cnt = 0;
                 for (int k = 0; k < 8; ++k)
-                    if (inside(r, c, k) && d8[i + off[k]] == ((k + 4) & 7)) ++cnt;
+                    if ((interior || inside(r, c, k)) && d8[i + off[k]] == ((k + 4) & 7)) ++cnt;
                 indeg[i] = cnt == 0 ? kSource : static_cast<std::uint8_t>(cnt);
             }
     });
@@ -547,8 +464,9 @@ Accumulation accumulate(const GridGeometry& g, const std::vector<std::uint8_t>& 
     auto pull = [&](std::size_t i, int r, int c) {
         std::uint32_t s = 1;
         float a = 0;
+        const bool interior = r > 0 && c > 0 && r < h - 1 && c < w - 1;
         for (int k = 0; k < 8; ++k) {
-            if (!inside(r, c, k)) continue;
+            if (!interior && !inside(r, c, k)) continue;
             const std::size_t m = i + off[k];
             if (d8[m] == ((k + 4) & 7)) {
                 s += cells[m];

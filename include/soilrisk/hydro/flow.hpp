@@ -90,8 +90,19 @@ struct FloodStats {
 
 /// Fills depressions of `dem` in place (dem.z becomes the filled surface) and returns
 /// the D8 directions (internal codes, one byte per cell). Thread-safe for distinct DEMs.
+///
+/// `strips`: 0 chooses. Large grids in outlet mode (2^21 cells or more, 1024 rows or
+/// more) are flooded in horizontal strips of about 512 rows in parallel (Barnes 2016),
+/// the others in one piece. The filled surface is the same either way; directions over
+/// flats may differ (each drains every cell). The choice depends on the grid alone, not
+/// on the number of threads. 1 forces the serial flood; n > 1 forces n strips (outlet
+/// mode only; wall mode is always serial).
 std::vector<std::uint8_t> fill_and_direct(Dem& dem, NodataAs nodata_as = NodataAs::outlet,
-                                          Progress progress = {}, FloodStats* stats = nullptr);
+                                          Progress progress = {}, FloodStats* stats = nullptr,
+                                          int strips = 0);
+
+/// The strip count fill_and_direct chooses for a grid (1 = serial).
+int flood_strips(const GridGeometry& g, NodataAs nodata_as);
 
 /// Accumulated cells and areas.
 struct Accumulation {

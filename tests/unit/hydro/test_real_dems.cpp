@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <gdal_priv.h>
+#include <limits>
 #include <queue>
 #include <string>
 #include <vector>
@@ -27,11 +28,11 @@ bool have(const std::string& path) {
     return false;
 }
 
-void check_invariants(const std::string& path, NodataAs mode) {
-    Dem dem = load_dem(path);
+// Checks the flood of `dem` (strips as fill_and_direct takes them: 0 = its choice).
+void check_invariants(Dem dem, NodataAs mode, int strips = 0) {
     const std::vector<float> original = dem.z;
     FloodStats st;
-    const auto d8 = fill_and_direct(dem, mode, {}, &st);
+    const auto d8 = fill_and_direct(dem, mode, {}, &st, strips);
     const GridGeometry& g = dem.geometry;
     const int w = g.width(), h = g.height();
     std::size_t below = 0, bad_outlets = 0, rising = 0, valid = 0, bad_nodata = 0;
@@ -87,8 +88,14 @@ TEST_CASE("hydro: invariants on the real DEMs", "[hydro][real]") {
         const std::string path = dem_path(name);
         if (!have(path)) continue;
         INFO(name);
-        check_invariants(path, NodataAs::outlet);
-        check_invariants(path, NodataAs::wall);
+        const Dem dem = load_dem(path);
+        check_invariants(dem, NodataAs::outlet);
+        check_invariants(dem, NodataAs::wall);
+        // The parallel strip flood, forced whatever the DEM's size (one strip = serial).
+        for (int strips : {1, 2, 5, 16}) {
+            INFO("strips " << strips);
+            check_invariants(dem, NodataAs::outlet, strips);
+        }
     }
 }
 
@@ -221,6 +228,18 @@ std::vector<float> reference_fill(const Dem& dem, NodataAs mode) {
     return z;
 }
 
+std::size_t count_differences(const Dem& dem, const std::vector<float>& expected) {
+    std::size_t differ = 0;
+    for (std::size_t i = 0; i < expected.size(); ++i)
+        if (!(dem.z[i] == expected[i]) && !(std::isnan(dem.z[i]) && std::isnan(expected[i]))) {
+            if (differ < 5)
+                WARN("cell " << dem.geometry.col_of(i) << "," << dem.geometry.row_of(i) << " ours "
+                             << dem.z[i] << " reference " << expected[i]);
+            ++differ;
+        }
+    return differ;
+}
+
 } // namespace
 
 TEST_CASE("hydro: the filled surface equals textbook Priority-Flood", "[hydro][real]") {
@@ -229,17 +248,55 @@ TEST_CASE("hydro: the filled surface equals textbook Priority-Flood", "[hydro][r
         const std::string path = dem_path(name);
         if (!have(path)) continue;
         INFO(name);
-        Dem dem = load_dem(path);
+        const Dem original = load_dem(path);
+        const std::vector<float> expected = reference_fill(original, NodataAs::outlet);
+        for (int strips : {0, 1, 2, 5, 16}) {
+            INFO("strips " << strips);
+            Dem dem = original;
+            fill_and_direct(dem, NodataAs::outlet, {}, nullptr, strips);
+            CHECK(count_differences(dem, expected) == 0);
+        }
+    }
+}
+
+TEST_CASE("hydro: the strip flood matches the serial flood on noisy grids", "[hydro]") {
+    // Random integer terrain (0..9): pits, flats and plateaus everywhere, many of them
+    // cut by the strip boundaries; with and without nodata holes, some on the cuts.
+    std::uint64_t state = 88172645463325252ull; // xorshift64, fixed
+    auto next = [&] {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return state;
+    };
+    for (int trial = 0; trial < 12; ++trial) {
+        const int w = 20 + trial * 7, h = 30 + trial * 5;
+        Dem dem;
+        dem.geometry = GridGeometry(w, h, {0, 10, 0, double(h) * 10, 0, -10}, Crs{}, "noise");
+        dem.source = "noise";
+        dem.z.resize(std::size_t(w) * h);
+        for (auto& v : dem.z)
+            v = float(next() % (trial % 3 == 0 ? 3 : 10));
+        if (trial % 2 == 1)
+            for (int k = 0; k < w * h / 40; ++k)
+                dem.z[next() % dem.z.size()] = std::numeric_limits<float>::quiet_NaN();
+        INFO("trial " << trial << ", " << w << " x " << h);
         const std::vector<float> expected = reference_fill(dem, NodataAs::outlet);
-        fill_and_direct(dem, NodataAs::outlet);
-        std::size_t differ = 0;
-        for (std::size_t i = 0; i < expected.size(); ++i)
-            if (!(dem.z[i] == expected[i]) && !(std::isnan(dem.z[i]) && std::isnan(expected[i]))) {
-                if (differ < 5)
-                    WARN("cell " << dem.geometry.col_of(i) << "," << dem.geometry.row_of(i)
-                                 << " ours " << dem.z[i] << " reference " << expected[i]);
-                ++differ;
-            }
-        CHECK(differ == 0);
+        FloodStats serial_stats;
+        {
+            Dem d = dem;
+            fill_and_direct(d, NodataAs::outlet, {}, &serial_stats, 1);
+        }
+        for (int strips : {2, 3, 7, h / 2}) {
+            INFO("strips " << strips);
+            Dem d = dem;
+            FloodStats st;
+            fill_and_direct(d, NodataAs::outlet, {}, &st, strips);
+            CHECK(count_differences(d, expected) == 0);
+            CHECK(st.valid_cells == serial_stats.valid_cells);
+            CHECK(st.raised_cells == serial_stats.raised_cells);
+            CHECK(st.max_raise_m == serial_stats.max_raise_m);
+            check_invariants(dem, NodataAs::outlet, strips);
+        }
     }
 }
