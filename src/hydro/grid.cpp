@@ -59,8 +59,9 @@ GridGeometry::GridGeometry(int width, int height, const std::array<double, 6>& g
     f_ = invf > 0 ? 1.0 / invf : 0.0;
     const double e2 = f_ * (2.0 - f_);
     const double b = a_ * (1.0 - f_);
-    geod_geodesic geod;
-    geod_init(&geod, a_, f_);
+    auto geod = std::make_shared<geod_geodesic>();
+    geod_init(geod.get(), a_, f_);
+    geod_ = geod;
     const double dlon = std::abs(gt[1]) * kDegToRad;
     for (int r = 0; r < height; ++r) {
         const double lat_a = gt[3] + r * gt[5], lat_b = gt[3] + (r + 1) * gt[5];
@@ -73,8 +74,8 @@ GridGeometry::GridGeometry(int width, int height, const std::array<double, 6>& g
         const double n = a_ / std::sqrt(1.0 - e2 * s * s);
         cell_w_[r] = n * std::cos(phi) * dlon;
         double s12 = 0;
-        geod_inverse(&geod, std::clamp(lat_a, -90.0, 90.0), 0.0, std::clamp(lat_b, -90.0, 90.0),
-                     0.0, &s12, nullptr, nullptr);
+        geod_inverse(geod_.get(), std::clamp(lat_a, -90.0, 90.0), 0.0,
+                     std::clamp(lat_b, -90.0, 90.0), 0.0, &s12, nullptr, nullptr);
         cell_h_[r] = s12;
         const double qa = authalic_q(std::clamp(lat_a, -90.0, 90.0) * kDegToRad, e2);
         const double qb = authalic_q(std::clamp(lat_b, -90.0, 90.0) * kDegToRad, e2);
@@ -91,10 +92,8 @@ std::optional<std::size_t> GridGeometry::cell_at(double x, double y) const {
 
 double GridGeometry::distance_m(double x1, double y1, double x2, double y2) const {
     if (!geographic_) return std::hypot(x2 - x1, y2 - y1) * unit_m_;
-    geod_geodesic geod;
-    geod_init(&geod, a_, f_);
     double s12 = 0;
-    geod_inverse(&geod, y1, x1, y2, x2, &s12, nullptr, nullptr);
+    geod_inverse(geod_.get(), y1, x1, y2, x2, &s12, nullptr, nullptr);
     return s12;
 }
 

@@ -126,6 +126,7 @@ class StripFlood {
     // `row_nodata[r]`: whether row r has a nodata cell (rows away from any have seeds
     // only at their ends).
     void seed(bool nodata_outlet, std::uint32_t first_label, const char* row_nodata) {
+        pit.reserve(std::size_t(r1_ - r0_) * std::size_t(w_) / 8);
         for (int r = r0_; r < r1_; ++r) {
             const bool perimeter_row = r == r0_ || r == r1_ - 1;
             const bool near_nodata =

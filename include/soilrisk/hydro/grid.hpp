@@ -26,12 +26,15 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "soilrisk/core/crs.hpp"
 #include "soilrisk/core/progress.hpp"
+
+struct geod_geodesic; // PROJ's geodesic.h
 
 namespace soilrisk::hydro {
 
@@ -82,8 +85,9 @@ class GridGeometry {
     std::array<double, 6> gt_{0, 1, 0, 0, 0, -1};
     Crs crs_;
     bool geographic_ = false;
-    double unit_m_ = 1.0;  // projected: metres per CRS unit
-    double a_ = 0, f_ = 0; // geographic: ellipsoid
+    double unit_m_ = 1.0;                       // projected: metres per CRS unit
+    double a_ = 0, f_ = 0;                      // geographic: ellipsoid
+    std::shared_ptr<const geod_geodesic> geod_; // geographic: its geodesic solver, set once
     std::vector<double> cell_w_, cell_h_, cell_area_;
 };
 
