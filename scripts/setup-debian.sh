@@ -11,6 +11,7 @@ PACKAGES=(
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev  # CLI parsing, project files, JSON
   libxlsxwriter-dev                              # XLSX tables
   libssl-dev                                     # SHA-256 of inputs in run manifests
+  libsqlite3-dev                                 # GeoPackage spatial indexes packed in bulk
   libcairo2-dev libpango1.0-dev fonts-noto-cjk   # maps: drawing, text layout, Chinese fonts
   poppler-utils unzip python3                    # used by the CLI tests (pdfinfo, unzip, checks)
   catch2                                         # tests (Catch2 v2)

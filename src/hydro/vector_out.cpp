@@ -7,6 +7,7 @@
 #include <ogrsf_frmts.h>
 
 #include "gdal_util.hpp"
+#include "io/gpkg_rtree.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/units.hpp"
 #include "soilrisk/io/output.hpp"
@@ -37,7 +38,8 @@ class GpkgOut {
             ds_->SetMetadataItem(k.c_str(), v.c_str());
     }
     OGRLayer* layer(const char* name, const GridGeometry& g, OGRwkbGeometryType type) {
-        const char* lco[] = {"SPATIAL_INDEX=YES", nullptr};
+        // The spatial index is packed in bulk when the file is complete (io/gpkg_rtree).
+        const char* lco[] = {"SPATIAL_INDEX=NO", nullptr};
         OGRSpatialReference* srs =
             g.crs().empty() ? nullptr : const_cast<OGRSpatialReference*>(g.crs().ogr());
         OGRLayer* l = ds_->CreateLayer(name, srs, type, const_cast<char**>(lco));
@@ -48,6 +50,7 @@ class GpkgOut {
             : flat == wkbLineString || flat == wkbMultiLineString ? io::GeometryKind::line
                                                                   : io::GeometryKind::polygon;
         layers_.push_back({name, kind, {}});
+        rtrees_.push_back({name, "geom", "fid", {}});
         return l;
     }
     void field(OGRLayer* l, const char* name, OGRFieldType type) {
@@ -59,6 +62,13 @@ class GpkgOut {
     void begin() { ds_->StartTransaction(); }
     void add(OGRLayer* l, OGRFeature* f) {
         if (l->CreateFeature(f) != OGRERR_NONE) fail("cannot write a feature");
+        const OGRGeometry* g = f->GetGeometryRef();
+        if (!g || g->IsEmpty()) return;
+        OGREnvelope e;
+        g->getEnvelope(&e);
+        for (auto& r : rtrees_)
+            if (r.table == l->GetName())
+                r.entries.push_back({f->GetFID(), e.MinX, e.MaxX, e.MinY, e.MaxY});
     }
     /// Commits, styles the layers, closes and renames; returns the SLD sidecars written.
     std::vector<std::string> commit() {
@@ -72,6 +82,7 @@ class GpkgOut {
         CPLErrorReset();
         ds_.reset();
         if (CPLGetLastErrorType() == CE_Failure) fail("cannot finish writing");
+        io::detail::write_gpkg_rtrees(pending_.temp_path(), rtrees_, path_);
         if (styles_.sld_sidecars) io::check_sld_sidecars(path_, styled, overwrite_);
         pending_.commit();
         if (!styles_.sld_sidecars) return {};
@@ -92,6 +103,7 @@ class GpkgOut {
     bool overwrite_;
     io::OutputStyles styles_;
     std::vector<LayerInfo> layers_;
+    std::vector<io::detail::RtreeLayer> rtrees_;
     DatasetPtr ds_;
 };
 

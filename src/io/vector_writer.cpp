@@ -14,6 +14,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "gpkg_rtree.hpp"
 #include "io/gdal_util.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/geos.hpp"
@@ -330,6 +331,7 @@ struct GpkgWriter::Impl {
     OutputStyles styles;
     std::vector<std::pair<std::string, LayerStyleDocs>> styled; ///< for the SLD sidecars
     std::vector<std::string> sidecars;
+    std::vector<detail::RtreeLayer> rtrees; ///< GeoPackage: spatial indexes, packed at the end
 
     Impl(std::string p, bool ow)
         : path(std::move(p)), display(redact_password(path)), overwrite(ow) {}
@@ -569,7 +571,8 @@ struct GpkgWriter::Impl {
                 opts.emplace_back("SPATIAL_INDEX=GIST");
             }
         } else if (spatial) {
-            opts = {"GEOMETRY_NAME=geom", "SPATIAL_INDEX=YES"};
+            // The spatial index is packed in bulk when the file is finished (gpkg_rtree).
+            opts = {"GEOMETRY_NAME=geom", "SPATIAL_INDEX=NO"};
         }
         std::vector<const char*> options;
         for (const auto& o : opts)
@@ -590,17 +593,32 @@ struct GpkgWriter::Impl {
         if (!pg && ds->StartTransaction() != OGRERR_NONE)
             throw IoError("cannot write to '" + display + "'" + gdal_message());
         OGRFeatureDefn* defn = layer.GetLayerDefn();
+        detail::RtreeLayer* rtree = nullptr;
+        if (spatial && !pg) {
+            rtrees.push_back({name, "geom", "fid", {}});
+            rtree = &rtrees.back();
+            rtree->entries.reserve(table.rows.size());
+        }
         for (std::size_t r = 0; r < table.rows.size(); ++r) {
             OGRFeatureUniquePtr f(OGRFeature::CreateFeature(defn));
             for (std::size_t c = 0; c < types.size(); ++c)
                 set_field(*f, static_cast<int>(c), types[c], table.rows[r][c]);
+            OGREnvelope env;
+            bool indexed = false;
             if (spatial && geometries[r]) {
                 const std::string where =
                     "layer '" + name + "' of '" + display + "', row " + std::to_string(r + 1);
-                if (OGRGeometryUniquePtr g = to_ogr(wkb.get(), geometries[r], gtype, where))
+                if (OGRGeometryUniquePtr g = to_ogr(wkb.get(), geometries[r], gtype, where)) {
+                    if (rtree && !g->IsEmpty()) {
+                        g->getEnvelope(&env);
+                        indexed = true;
+                    }
                     f->SetGeometryDirectly(g.release());
+                }
             }
             insert(layer, *f);
+            if (indexed)
+                rtree->entries.push_back({f->GetFID(), env.MinX, env.MaxX, env.MinY, env.MaxY});
         }
         if (pg) {
             // Creates the table now even when it has no rows (the driver defers it).
@@ -774,6 +792,7 @@ void GpkgWriter::finish() {
         if (CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal)
             throw IoError("cannot finish GeoPackage '" + impl_->display + "'" + gdal_message());
     }
+    detail::write_gpkg_rtrees(impl_->out->temp_path(), impl_->rtrees, impl_->display);
     const bool sidecars = impl_->styles.sld_sidecars && !impl_->styled.empty();
     if (sidecars) check_sld_sidecars(impl_->out->final_path(), impl_->styled, impl_->overwrite);
     impl_->out->commit();

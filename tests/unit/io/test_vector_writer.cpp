@@ -347,3 +347,108 @@ TEST_CASE("GpkgWriter writes points and lines, several layers in one file", "[io
     REQUIRE(p1->GetGeometryRef());
     CHECK(p1->GetGeometryRef()->toMultiLineString()->get_Length() == Approx(100.0));
 }
+
+namespace {
+
+std::string sql_text(GDALDataset& ds, const std::string& sql) {
+    OGRLayer* r = ds.ExecuteSQL(sql.c_str(), nullptr, nullptr);
+    REQUIRE(r);
+    OGRFeatureUniquePtr f(r->GetNextFeature());
+    std::string v = f && f->IsFieldSetAndNotNull(0) ? f->GetFieldAsString(0) : "";
+    ds.ReleaseResultSet(r);
+    return v;
+}
+
+} // namespace
+
+TEST_CASE("GpkgWriter packs the spatial index: SQLite checks it, filters find what a scan finds",
+          "[io][gpkg]") {
+    ScratchDir dir("gpkg-rtree");
+    const std::string path = dir.file("grid.gpkg");
+    // 60 x 60 squares of 10 m (3600 > 51 x 51 cells per node: a tree of three levels),
+    // every 97th row without geometry; a layer of one square; an empty layer.
+    Table grid;
+    grid.name = "grid";
+    grid.columns = {{"k", "", ""}};
+    std::vector<geos::GeomPtr> geoms;
+    std::vector<const GEOSGeom_t*> ptrs;
+    auto square = [](double x, double y) {
+        return geos::from_wkt("POLYGON((" + std::to_string(x) + " " + std::to_string(y) + "," +
+                              std::to_string(x + 10) + " " + std::to_string(y) + "," +
+                              std::to_string(x + 10) + " " + std::to_string(y + 10) + "," +
+                              std::to_string(x) + " " + std::to_string(y + 10) + "," +
+                              std::to_string(x) + " " + std::to_string(y) + "))");
+    };
+    for (int k = 0; k < 3600; ++k) {
+        grid.add_row({std::int64_t{k}});
+        geoms.push_back(k % 97 == 5 ? nullptr
+                                    : square(500000 + 10 * (k % 60), 3000000 + 10 * (k / 60)));
+        ptrs.push_back(geoms.back().get());
+    }
+    Table one = grid, none = grid;
+    one.name = "one";
+    one.rows.resize(1);
+    none.name = "none";
+    none.rows.clear();
+    {
+        GpkgWriter w(path, false);
+        w.add_layer("grid", OutputGeometry::multipolygon, Crs::from_epsg(4545), grid, ptrs);
+        w.add_layer("one", OutputGeometry::multipolygon, Crs::from_epsg(4545), one, {ptrs[0]});
+        w.add_layer("none", OutputGeometry::multipolygon, Crs::from_epsg(4545), none, {});
+        w.finish();
+    }
+    {
+        auto ds = open_vector(path);
+        REQUIRE(ds);
+        for (const char* t : {"grid", "one", "none"}) {
+            INFO(t);
+            CHECK(sql_text(*ds, std::string("SELECT rtreecheck('rtree_") + t + "_geom')") == "ok");
+            CHECK(sql_text(*ds, std::string("SELECT HasSpatialIndex('") + t + "', 'geom')") == "1");
+        }
+        CHECK(sql_text(*ds, "SELECT count(*) FROM rtree_grid_geom") == "3562"); // 38 rows without geometry
+        CHECK(sql_text(*ds, "SELECT count(*) FROM rtree_one_geom") == "1");
+        CHECK(sql_text(*ds, "SELECT count(*) FROM rtree_none_geom") == "0");
+        // Depth 2 in the root node's first two bytes (SQLite's format).
+        CHECK(sql_text(*ds, "SELECT hex(substr(data, 1, 2)) FROM rtree_grid_geom_node WHERE "
+                            "nodeno = 1") == "0002");
+        OGRLayer* layer = ds->GetLayerByName("grid");
+        REQUIRE(layer);
+        struct Rect {
+            double x0, y0, x1, y1;
+        };
+        for (const Rect r :
+             {Rect{500000, 3000000, 500600, 3000600}, Rect{500095, 3000205, 500131, 3000249},
+              Rect{500555, 3000001, 500556, 3000002}, Rect{499000, 2999000, 499999, 2999999}}) {
+            // Squares whose closed boxes meet the rectangle, by scanning the definition.
+            std::size_t expected = 0;
+            for (int k = 0; k < 3600; ++k) {
+                const double x = 500000 + 10 * (k % 60), y = 3000000 + 10 * (k / 60);
+                if (k % 97 != 5 && x <= r.x1 && x + 10 >= r.x0 && y <= r.y1 && y + 10 >= r.y0)
+                    ++expected;
+            }
+            const std::string in_index = sql_text(
+                *ds, "SELECT count(*) FROM rtree_grid_geom WHERE minx <= " + std::to_string(r.x1) +
+                         " AND maxx >= " + std::to_string(r.x0) + " AND miny <= " +
+                         std::to_string(r.y1) + " AND maxy >= " + std::to_string(r.y0));
+            CHECK(in_index == std::to_string(expected));
+            layer->SetSpatialFilterRect(r.x0, r.y0, r.x1, r.y1);
+            CHECK(std::size_t(layer->GetFeatureCount(TRUE)) <= expected); // OGR also tests geometry
+        }
+    }
+    // The triggers keep the index in step with edits.
+    {
+        GDALAllRegister();
+        GDALDatasetUniquePtr ds(GDALDataset::Open(path.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE));
+        REQUIRE(ds);
+        OGRLayer* layer = ds->GetLayerByName("grid");
+        REQUIRE(layer->DeleteFeature(1) == OGRERR_NONE);
+        OGRFeatureUniquePtr f(OGRFeature::CreateFeature(layer->GetLayerDefn()));
+        OGRGeometry* g = nullptr;
+        OGRGeometryFactory::createFromWkt("MULTIPOLYGON(((0 0,1 0,1 1,0 0)))", nullptr, &g);
+        f->SetGeometryDirectly(g);
+        REQUIRE(layer->CreateFeature(f.get()) == OGRERR_NONE);
+        CHECK(sql_text(*ds, "SELECT count(*) FROM rtree_grid_geom") == "3562");
+        CHECK(sql_text(*ds, "SELECT count(*) FROM rtree_grid_geom WHERE maxx < 10") == "1");
+        CHECK(sql_text(*ds, "SELECT rtreecheck('rtree_grid_geom')") == "ok");
+    }
+}
