@@ -13,6 +13,8 @@
 #include <ogrsf_frmts.h>
 #include <optional>
 #include <stdexcept>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
 
 #include "gpkg_rtree.hpp"
 #include "io/gdal_util.hpp"
@@ -586,9 +588,6 @@ struct GpkgWriter::Impl {
             create_field(layer, table.columns[c].name.c_str(), types.back());
         }
 
-        std::unique_ptr<GEOSWKBWriter, WkbWriterDeleter> wkb(GEOSWKBWriter_create_r(geos::ctx()));
-        GEOSWKBWriter_setOutputDimension_r(geos::ctx(), wkb.get(), 2);
-
         // PostGIS: the writer's own transaction covers everything.
         if (!pg && ds->StartTransaction() != OGRERR_NONE)
             throw IoError("cannot write to '" + display + "'" + gdal_message());
@@ -599,26 +598,55 @@ struct GpkgWriter::Impl {
             rtree = &rtrees.back();
             rtree->entries.reserve(table.rows.size());
         }
-        for (std::size_t r = 0; r < table.rows.size(); ++r) {
-            OGRFeatureUniquePtr f(OGRFeature::CreateFeature(defn));
-            for (std::size_t c = 0; c < types.size(); ++c)
-                set_field(*f, static_cast<int>(c), types[c], table.rows[r][c]);
+        // Features are made in parallel, a chunk at a time (geometry conversion is most of
+        // the work), and inserted in row order; the first failing row's error is thrown.
+        constexpr std::size_t kChunk = 4096;
+        struct Prepared {
+            OGRFeatureUniquePtr feature;
             OGREnvelope env;
             bool indexed = false;
-            if (spatial && geometries[r]) {
-                const std::string where =
-                    "layer '" + name + "' of '" + display + "', row " + std::to_string(r + 1);
-                if (OGRGeometryUniquePtr g = to_ogr(wkb.get(), geometries[r], gtype, where)) {
-                    if (rtree && !g->IsEmpty()) {
-                        g->getEnvelope(&env);
-                        indexed = true;
+            std::exception_ptr error;
+        };
+        std::vector<Prepared> prepared;
+        for (std::size_t r0 = 0; r0 < table.rows.size(); r0 += kChunk) {
+            const std::size_t n = std::min(kChunk, table.rows.size() - r0);
+            prepared.clear();
+            prepared.resize(n);
+            tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 256), [&](const auto& range) {
+                std::unique_ptr<GEOSWKBWriter, WkbWriterDeleter> wkb(
+                    GEOSWKBWriter_create_r(geos::ctx()));
+                GEOSWKBWriter_setOutputDimension_r(geos::ctx(), wkb.get(), 2);
+                for (std::size_t k = range.begin(); k != range.end(); ++k) {
+                    const std::size_t r = r0 + k;
+                    Prepared& p = prepared[k];
+                    try {
+                        p.feature.reset(OGRFeature::CreateFeature(defn));
+                        for (std::size_t c = 0; c < types.size(); ++c)
+                            set_field(*p.feature, static_cast<int>(c), types[c], table.rows[r][c]);
+                        if (spatial && geometries[r]) {
+                            const std::string where = "layer '" + name + "' of '" + display +
+                                                      "', row " + std::to_string(r + 1);
+                            if (OGRGeometryUniquePtr g =
+                                    to_ogr(wkb.get(), geometries[r], gtype, where)) {
+                                if (rtree && !g->IsEmpty()) {
+                                    g->getEnvelope(&p.env);
+                                    p.indexed = true;
+                                }
+                                p.feature->SetGeometryDirectly(g.release());
+                            }
+                        }
+                    } catch (...) {
+                        p.error = std::current_exception();
                     }
-                    f->SetGeometryDirectly(g.release());
                 }
+            });
+            for (Prepared& p : prepared) {
+                if (p.error) std::rethrow_exception(p.error);
+                insert(layer, *p.feature);
+                if (p.indexed)
+                    rtree->entries.push_back(
+                        {p.feature->GetFID(), p.env.MinX, p.env.MaxX, p.env.MinY, p.env.MaxY});
             }
-            insert(layer, *f);
-            if (indexed)
-                rtree->entries.push_back({f->GetFID(), env.MinX, env.MaxX, env.MinY, env.MaxY});
         }
         if (pg) {
             // Creates the table now even when it has no rows (the driver defers it).
