@@ -7,7 +7,7 @@
 #include <ogrsf_frmts.h>
 
 #include "gdal_util.hpp"
-#include "io/gpkg_rtree.hpp"
+#include "io/gpkg_bulk.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/units.hpp"
 #include "soilrisk/io/output.hpp"
@@ -38,7 +38,7 @@ class GpkgOut {
             ds_->SetMetadataItem(k.c_str(), v.c_str());
     }
     OGRLayer* layer(const char* name, const GridGeometry& g, OGRwkbGeometryType type) {
-        // The spatial index is packed in bulk when the file is complete (io/gpkg_rtree).
+        // The spatial index is packed in bulk when the file is complete (io/gpkg_bulk).
         const char* lco[] = {"SPATIAL_INDEX=NO", nullptr};
         OGRSpatialReference* srs =
             g.crs().empty() ? nullptr : const_cast<OGRSpatialReference*>(g.crs().ogr());
@@ -82,7 +82,8 @@ class GpkgOut {
         CPLErrorReset();
         ds_.reset();
         if (CPLGetLastErrorType() == CE_Failure) fail("cannot finish writing");
-        io::detail::write_gpkg_rtrees(pending_.temp_path(), rtrees_, path_);
+        std::vector<io::detail::BulkRows> no_rows;
+        io::detail::write_gpkg_bulk(pending_.temp_path(), no_rows, rtrees_, path_);
         if (styles_.sld_sidecars) io::check_sld_sidecars(path_, styled, overwrite_);
         pending_.commit();
         if (!styles_.sld_sidecars) return {};

@@ -2,6 +2,7 @@
 #include "soilrisk/io/vector_writer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cpl_error.h>
 #include <filesystem>
@@ -16,7 +17,7 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
-#include "gpkg_rtree.hpp"
+#include "gpkg_bulk.hpp"
 #include "io/gdal_util.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/geos.hpp"
@@ -333,6 +334,7 @@ struct GpkgWriter::Impl {
     OutputStyles styles;
     std::vector<std::pair<std::string, LayerStyleDocs>> styled; ///< for the SLD sidecars
     std::vector<std::string> sidecars;
+    std::vector<detail::BulkRows> bulk;     ///< GeoPackage: rows, inserted at the end
     std::vector<detail::RtreeLayer> rtrees; ///< GeoPackage: spatial indexes, packed at the end
 
     Impl(std::string p, bool ow)
@@ -588,23 +590,17 @@ struct GpkgWriter::Impl {
             create_field(layer, table.columns[c].name.c_str(), types.back());
         }
 
-        // PostGIS: the writer's own transaction covers everything.
-        if (!pg && ds->StartTransaction() != OGRERR_NONE)
-            throw IoError("cannot write to '" + display + "'" + gdal_message());
-        OGRFeatureDefn* defn = layer.GetLayerDefn();
-        detail::RtreeLayer* rtree = nullptr;
-        if (spatial && !pg) {
-            rtrees.push_back({name, "geom", "fid", {}});
-            rtree = &rtrees.back();
-            rtree->entries.reserve(table.rows.size());
+        if (!pg) {
+            add_bulk(name, spatial, gtype, table, geometries, types);
+            return;
         }
-        // Features are made in parallel, a chunk at a time (geometry conversion is most of
-        // the work), and inserted in row order; the first failing row's error is thrown.
+        // PostGIS (inside the writer's own transaction): features are made in parallel, a
+        // chunk at a time, and inserted in row order; the first failing row's error is
+        // thrown.
+        OGRFeatureDefn* defn = layer.GetLayerDefn();
         constexpr std::size_t kChunk = 4096;
         struct Prepared {
             OGRFeatureUniquePtr feature;
-            OGREnvelope env;
-            bool indexed = false;
             std::exception_ptr error;
         };
         std::vector<Prepared> prepared;
@@ -623,18 +619,10 @@ struct GpkgWriter::Impl {
                         p.feature.reset(OGRFeature::CreateFeature(defn));
                         for (std::size_t c = 0; c < types.size(); ++c)
                             set_field(*p.feature, static_cast<int>(c), types[c], table.rows[r][c]);
-                        if (spatial && geometries[r]) {
-                            const std::string where = "layer '" + name + "' of '" + display +
-                                                      "', row " + std::to_string(r + 1);
+                        if (spatial && geometries[r])
                             if (OGRGeometryUniquePtr g =
-                                    to_ogr(wkb.get(), geometries[r], gtype, where)) {
-                                if (rtree && !g->IsEmpty()) {
-                                    g->getEnvelope(&p.env);
-                                    p.indexed = true;
-                                }
+                                    to_ogr(wkb.get(), geometries[r], gtype, row_where(name, r)))
                                 p.feature->SetGeometryDirectly(g.release());
-                            }
-                        }
                     } catch (...) {
                         p.error = std::current_exception();
                     }
@@ -643,20 +631,67 @@ struct GpkgWriter::Impl {
             for (Prepared& p : prepared) {
                 if (p.error) std::rethrow_exception(p.error);
                 insert(layer, *p.feature);
-                if (p.indexed)
-                    rtree->entries.push_back(
-                        {p.feature->GetFID(), p.env.MinX, p.env.MaxX, p.env.MinY, p.env.MaxY});
             }
         }
-        if (pg) {
-            // Creates the table now even when it has no rows (the driver defers it).
-            if (layer.SyncToDisk() != OGRERR_NONE)
-                throw IoError("cannot write layer '" + name + "' to '" + display + "'" +
-                              one_line_message());
-        } else if (ds->CommitTransaction() != OGRERR_NONE) {
+        // Creates the table now even when it has no rows (the driver defers it).
+        if (layer.SyncToDisk() != OGRERR_NONE)
             throw IoError("cannot write layer '" + name + "' to '" + display + "'" +
-                          gdal_message());
+                          one_line_message());
+    }
+
+    std::string row_where(const std::string& name, std::size_t r) const {
+        return "layer '" + name + "' of '" + display + "', row " + std::to_string(r + 1);
+    }
+
+    /// GeoPackage: the rows are kept (geometries as GeoPackage blobs, made in parallel)
+    /// and inserted in bulk when the file is finished (gpkg_bulk).
+    void add_bulk(const std::string& name, bool spatial, OGRwkbGeometryType gtype,
+                  const Table& table, const std::vector<const GEOSGeom_t*>& geometries,
+                  const std::vector<OGRFieldType>& types) {
+        detail::BulkRows b;
+        b.table = name;
+        b.spatial = spatial;
+        for (std::size_t c = 0; c < types.size(); ++c) {
+            b.columns.push_back(table.columns[c].name);
+            b.kinds.push_back(types[c] == OFTInteger64 ? 'i' : types[c] == OFTReal ? 'r' : 's');
         }
+        b.rows = table.rows;
+        if (spatial) {
+            const std::size_t n = table.rows.size();
+            b.geometry.resize(n);
+            std::vector<std::array<double, 4>> env(n);
+            std::vector<std::exception_ptr> errors(n);
+            tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 256), [&](const auto& range) {
+                const auto ctx = geos::ctx();
+                std::unique_ptr<GEOSWKBWriter, WkbWriterDeleter> wkb(GEOSWKBWriter_create_r(ctx));
+                GEOSWKBWriter_setOutputDimension_r(ctx, wkb.get(), 2);
+                GEOSWKBWriter_setByteOrder_r(ctx, wkb.get(), GEOS_WKB_NDR);
+                for (std::size_t r = range.begin(); r != range.end(); ++r) {
+                    if (!geometries[r]) continue;
+                    try {
+                        b.geometry[r] =
+                            detail::gpkg_geometry(ctx, wkb.get(), geometries[r], int(gtype),
+                                                  row_where(name, r), env[r].data());
+                    } catch (...) {
+                        errors[r] = std::current_exception();
+                    }
+                }
+            });
+            detail::RtreeLayer rt{name, "geom", "fid", {}};
+            rt.entries.reserve(n);
+            for (std::size_t r = 0; r < n; ++r) {
+                if (errors[r]) std::rethrow_exception(errors[r]);
+                if (b.geometry[r].empty()) continue;
+                const auto& e = env[r]; // min x, max x, min y, max y
+                rt.entries.push_back({std::int64_t(r + 1), e[0], e[1], e[2], e[3]});
+                if (!b.extent) b.extent = std::array<double, 4>{e[0], e[2], e[1], e[3]};
+                auto& x = *b.extent;
+                x = {std::min(x[0], e[0]), std::min(x[1], e[2]), std::max(x[2], e[1]),
+                     std::max(x[3], e[3])};
+            }
+            rtrees.push_back(std::move(rt));
+        }
+        bulk.push_back(std::move(b));
     }
 
     void write_metadata(const std::vector<std::pair<std::string, std::string>>& about) {
@@ -820,7 +855,8 @@ void GpkgWriter::finish() {
         if (CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal)
             throw IoError("cannot finish GeoPackage '" + impl_->display + "'" + gdal_message());
     }
-    detail::write_gpkg_rtrees(impl_->out->temp_path(), impl_->rtrees, impl_->display);
+    detail::write_gpkg_bulk(impl_->out->temp_path(), impl_->bulk, impl_->rtrees, impl_->display);
+    std::vector<detail::BulkRows>().swap(impl_->bulk);
     const bool sidecars = impl_->styles.sld_sidecars && !impl_->styled.empty();
     if (sidecars) check_sld_sidecars(impl_->out->final_path(), impl_->styled, impl_->overwrite);
     impl_->out->commit();

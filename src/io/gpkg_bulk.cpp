@@ -1,10 +1,12 @@
-#include "gpkg_rtree.hpp"
+#include "gpkg_bulk.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <ogr_core.h>
 #include <sqlite3.h>
 
 #include "soilrisk/core/error.hpp"
@@ -250,16 +252,158 @@ void write_layer(Writer& w, const RtreeLayer& layer) {
            "'write-only')");
 }
 
+void insert_rows(Writer& w, BulkRows& b) {
+    const std::string t = quote(b.table);
+    int srs_id = 0;
+    if (b.spatial) {
+        Stmt s = w.prepare("SELECT srs_id FROM gpkg_geometry_columns WHERE lower(table_name) = "
+                           "lower(" +
+                           literal(b.table) + ")");
+        if (sqlite3_step(s.get()) != SQLITE_ROW) w.fail("the table has no geometry column");
+        srs_id = sqlite3_column_int(s.get(), 0);
+    }
+    // The table's triggers (GDAL's feature count) are set aside while the rows go in.
+    std::vector<std::pair<std::string, std::string>> triggers;
+    {
+        Stmt s = w.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND "
+                           "tbl_name = " +
+                           literal(b.table));
+        while (sqlite3_step(s.get()) == SQLITE_ROW)
+            triggers.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 0)),
+                                  reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 1)));
+    }
+    for (const auto& tr : triggers)
+        w.exec("DROP TRIGGER " + quote(tr.first));
+    std::string sql = "INSERT INTO " + t;
+    sql += b.spatial ? " (\"fid\", \"geom\"" : " (\"fid\"";
+    std::string params = b.spatial ? "?, ?" : "?";
+    for (const auto& c : b.columns) {
+        sql += ", " + quote(c);
+        params += ", ?";
+    }
+    Stmt ins = w.prepare(sql + ") VALUES (" + params + ")");
+    const int first = b.spatial ? 3 : 2;
+    for (std::size_t r = 0; r < b.rows.size(); ++r) {
+        sqlite3_stmt* s = ins.get();
+        sqlite3_bind_int64(s, 1, std::int64_t(r + 1));
+        if (b.spatial) {
+            std::string& g = b.geometry[r];
+            if (g.empty()) {
+                sqlite3_bind_null(s, 2);
+            } else {
+                const std::int32_t id = srs_id;
+                std::memcpy(g.data() + 4, &id, 4);
+                sqlite3_bind_blob(s, 2, g.data(), int(g.size()), SQLITE_STATIC);
+            }
+        }
+        for (std::size_t c = 0; c < b.columns.size(); ++c) {
+            const Value& v = b.rows[r][c];
+            const int k = first + int(c);
+            if (std::holds_alternative<std::monostate>(v)) {
+                sqlite3_bind_null(s, k);
+            } else if (b.kinds[c] == 'i') {
+                sqlite3_bind_int64(s, k, std::get<std::int64_t>(v));
+            } else if (b.kinds[c] == 'r') {
+                const double d = std::holds_alternative<double>(v)
+                                     ? std::get<double>(v)
+                                     : static_cast<double>(std::get<std::int64_t>(v));
+                sqlite3_bind_double(s, k, d);
+            } else if (const auto* text = std::get_if<std::string>(&v)) {
+                sqlite3_bind_text(s, k, text->data(), int(text->size()), SQLITE_STATIC);
+            } else {
+                char buf[64];
+                if (const auto* i = std::get_if<std::int64_t>(&v))
+                    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(*i));
+                else
+                    std::snprintf(buf, sizeof buf, "%.17g", std::get<double>(v));
+                sqlite3_bind_text(s, k, buf, -1, SQLITE_TRANSIENT);
+            }
+        }
+        w.step(s);
+        sqlite3_clear_bindings(s);
+    }
+    for (const auto& tr : triggers)
+        w.exec(tr.second);
+    w.exec("UPDATE gpkg_ogr_contents SET feature_count = " + std::to_string(b.rows.size()) +
+           " WHERE lower(table_name) = lower(" + literal(b.table) + ")");
+    if (b.extent) {
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "min_x = %.17g, min_y = %.17g, max_x = %.17g, max_y = %.17g",
+                      (*b.extent)[0], (*b.extent)[1], (*b.extent)[2], (*b.extent)[3]);
+        w.exec(std::string("UPDATE gpkg_contents SET ") + buf +
+               " WHERE lower(table_name) = lower(" + literal(b.table) + ")");
+    }
+}
+
 } // namespace
 
-void write_gpkg_rtrees(const std::string& path, const std::vector<RtreeLayer>& layers,
-                       const std::string& display) {
-    if (layers.empty()) return;
+std::string gpkg_geometry(GEOSContextHandle_t ctx, GEOSWKBWriter* writer, const GEOSGeom_t* g,
+                          int target, const std::string& where, double envelope[4]) {
+    if (GEOSisEmpty_r(ctx, g) == 1) return {};
+    // GEOS type ids: point 0, linestring 1, linearring 2, polygon 3, multi* 4-6,
+    // collection 7; WKB codes: point 1, linestring 2, polygon 3, multi* 4-6, collection 7.
+    static constexpr int kWkb[] = {1, 2, 2, 3, 4, 5, 6, 7};
+    const int id = GEOSGeomTypeId_r(ctx, g);
+    const int have = id >= 0 && id < 8 ? kWkb[id] : 0;
+    const GEOSGeom_t* part = g;
+    bool wrap = false;
+    if (have != target) {
+        if (have >= 1 && have <= 3 && target == have + 3) {
+            wrap = true; // a part into its multi
+        } else if (have >= 4 && have <= 6 && target == have - 3 &&
+                   GEOSGetNumGeometries_r(ctx, g) == 1) {
+            part = GEOSGetGeometryN_r(ctx, g, 0); // a one-part multi into its part
+        } else {
+            throw DataError(
+                where + ": a " + OGRGeometryTypeToName(static_cast<OGRwkbGeometryType>(have)) +
+                " does not fit a " +
+                OGRGeometryTypeToName(static_cast<OGRwkbGeometryType>(target)) + " layer");
+        }
+    }
+    std::size_t size = 0;
+    unsigned char* wkb = GEOSWKBWriter_write_r(ctx, writer, part, &size);
+    if (!wkb) throw DataError(where + ": geometry cannot be encoded");
+    double x0 = 0, x1 = 0, y0 = 0, y1 = 0;
+    GEOSGeom_getXMin_r(ctx, g, &x0);
+    GEOSGeom_getXMax_r(ctx, g, &x1);
+    GEOSGeom_getYMin_r(ctx, g, &y0);
+    GEOSGeom_getYMax_r(ctx, g, &y1);
+    envelope[0] = x0;
+    envelope[1] = x1;
+    envelope[2] = y0;
+    envelope[3] = y1;
+    std::string blob(8 + 32 + (wrap ? 9 : 0) + size, '\0');
+    unsigned char* p = reinterpret_cast<unsigned char*>(blob.data());
+    p[0] = 'G';
+    p[1] = 'P';
+    p[2] = 0;    // version 1
+    p[3] = 0x03; // little endian, envelope [min x, max x, min y, max y]
+    // p[4..7]: srs_id, filled in when written
+    std::memcpy(p + 8, envelope, 32); // x86-64 and arm64 are little endian
+    p += 40;
+    if (wrap) {
+        const std::uint32_t type = static_cast<std::uint32_t>(target), one = 1;
+        p[0] = 1; // little endian
+        std::memcpy(p + 1, &type, 4);
+        std::memcpy(p + 5, &one, 4);
+        p += 9;
+    }
+    std::memcpy(p, wkb, size);
+    GEOSFree_r(ctx, wkb);
+    return blob;
+}
+
+void write_gpkg_bulk(const std::string& path, std::vector<BulkRows>& rows,
+                     const std::vector<RtreeLayer>& rtrees, const std::string& display) {
+    if (rows.empty() && rtrees.empty()) return;
     Writer w(path, display);
-    w.exec("CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, "
-           "extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL, "
-           "CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))");
-    for (const RtreeLayer& l : layers)
+    for (BulkRows& b : rows)
+        insert_rows(w, b);
+    if (!rtrees.empty())
+        w.exec("CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, "
+               "extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL, "
+               "CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))");
+    for (const RtreeLayer& l : rtrees)
         write_layer(w, l);
     w.commit();
 }
