@@ -28,11 +28,6 @@ void gdal_init() {
         // Errors go through CplErrorCapture or are silenced; the library never prints.
         CPLSetConfigOption("CPL_LOG", nullptr);
         CPLSetConfigOption("OGR_GEOJSON_MAX_OBJ_SIZE", "0");
-        // GeoPackage / SQLite pages through mmap rather than a pread() per 4 KiB page
-        // (spatially filtered reads of large GeoPackages: about 10 % of reading), unless
-        // the user set pragmas of their own.
-        if (!CPLGetConfigOption("OGR_SQLITE_PRAGMA", nullptr))
-            CPLSetConfigOption("OGR_SQLITE_PRAGMA", "mmap_size=2147418112");
     });
 }
 
