@@ -524,10 +524,16 @@ std::vector<std::uint8_t> fill_and_direct_strips(Dem& dem, int strips, Progress 
         }
     }
     const std::vector<float> level = label_levels(labels, edges);
+    // Every label that cells carry reaches the outlets (each region of valid cells has an
+    // outlet cell, and labels that touch are joined); a label that did not would raise its
+    // cells to infinity.
+    for (std::size_t l = 1; l < labels; ++l)
+        if (std::isfinite(label_min_z[l]) && !std::isfinite(level[l]))
+            throw DataError(dem.source + ": the strip flood found a region with no way out "
+                                         "(internal error); report it with the DEM");
 
     // 3. The filled surface.
     std::vector<std::size_t> raised_more(strips, 0);
-    std::vector<double> raise_more(strips, 0.0);
     tbb::parallel_for(0, strips, [&](int s) {
         std::size_t count = 0;
         for (std::size_t i = std::size_t(row0[s]) * w; i < std::size_t(row0[s + 1]) * w; ++i) {
