@@ -436,31 +436,49 @@ Accumulation accumulate(const GridGeometry& g, const std::vector<std::uint8_t>& 
         return rr >= 0 && cc >= 0 && rr < h && cc < w;
     };
 
-    // In-degrees (and a check that every direction stays on valid cells).
+    // In-degrees by scatter: each cell adds one to the cell it drains to (and directions
+    // must stay on valid cells). The first and last rows of a chunk are also reached from
+    // the neighbouring chunks: counts there are atomic.
+    auto shared_row = [&](int r) {
+        const int q = r % kRowChunk;
+        return q == 0 || q == kRowChunk - 1;
+    };
     tbb::parallel_for(0, chunks, [&](int ch) {
         const int r0 = ch * kRowChunk, r1 = std::min(h, r0 + kRowChunk);
         for (int r = r0; r < r1; ++r)
             for (int c = 0; c < w; ++c) {
                 const std::size_t i = std::size_t(r) * w + c;
                 const std::uint8_t d = d8[i];
-                if (d == kNoData) continue;
-                if (d < 8 && (!inside(r, c, d) || d8[i + off[d]] == kNoData))
+                if (d >= 8) continue; // outlet or nodata
+                if (!inside(r, c, d) || d8[i + off[d]] == kNoData)
                     throw DataError("flow direction at row " + std::to_string(r) + ", column " +
                                     std::to_string(c) +
                                     " points off the grid or into nodata; the D8 raster is not "
                                     "consistent with its DEM");
-                const bool interior = r > 0 && c > 0 && r < h - 1 && c < w - 1;
-                int cnt = 0;
-                for (int k = 0; k < 8; ++k)
-                    if ((interior || inside(r, c, k)) && d8[i + off[k]] == ((k + 4) & 7)) ++cnt;
-                indeg[i] = cnt == 0 ? kSource : static_cast<std::uint8_t>(cnt);
+                const std::size_t j = i + off[d];
+                if (shared_row(r + kDy[d]))
+                    std::atomic_ref<std::uint8_t>(indeg[j]).fetch_add(1, std::memory_order_relaxed);
+                else
+                    ++indeg[j];
             }
+    });
+    std::uint32_t* cells = acc.cells.data();
+    float* area = with_area ? acc.area_m2.data() : nullptr;
+    // Cells nobody drains into start the walks; without areas every cell starts at 1.
+    tbb::parallel_for(0, chunks, [&](int ch) {
+        const std::size_t b = std::size_t(ch) * kRowChunk * w,
+                          e = std::min(n, b + std::size_t(kRowChunk) * w);
+        for (std::size_t i = b; i < e; ++i) {
+            if (d8[i] == kNoData) continue;
+            if (indeg[i] == 0) indeg[i] = kSource;
+            if (!area) cells[i] = 1;
+        }
     });
     progress(0.2, "flow accumulation");
 
-    std::uint32_t* cells = acc.cells.data();
-    float* area = with_area ? acc.area_m2.data() : nullptr;
-    // All donors of i are done: pull their totals in the fixed order E..NE.
+    // With areas, a cell whose donors are all done pulls their totals in the fixed order
+    // E..NE (float sums in the same order every run); counts alone are pushed downstream
+    // with atomic adds (integer sums: the order does not matter).
     auto pull = [&](std::size_t i, int r, int c) {
         std::uint32_t s = 1;
         float a = 0;
@@ -470,11 +488,11 @@ Accumulation accumulate(const GridGeometry& g, const std::vector<std::uint8_t>& 
             const std::size_t m = i + off[k];
             if (d8[m] == ((k + 4) & 7)) {
                 s += cells[m];
-                if (area) a += area[m];
+                a += area[m];
             }
         }
         cells[i] = s;
-        if (area) area[i] = static_cast<float>(g.cell_area_m2(r)) + a;
+        area[i] = static_cast<float>(g.cell_area_m2(r)) + a;
     };
     tbb::parallel_for(0, chunks, [&](int ch) {
         const int r0 = ch * kRowChunk, r1 = std::min(h, r0 + kRowChunk);
@@ -483,17 +501,20 @@ Accumulation accumulate(const GridGeometry& g, const std::vector<std::uint8_t>& 
                 std::size_t i = std::size_t(r) * w + c;
                 if (indeg[i] != kSource) continue;
                 int ri = r, ci = c;
-                pull(i, ri, ci);
+                if (area) pull(i, ri, ci);
                 for (;;) {
                     const std::uint8_t d = d8[i];
                     if (d >= 8) break;
                     const std::size_t j = i + off[d];
+                    if (!area)
+                        std::atomic_ref<std::uint32_t>(cells[j]).fetch_add(
+                            cells[i], std::memory_order_relaxed);
                     std::atomic_ref<std::uint8_t> in(indeg[j]);
                     if (in.fetch_sub(1, std::memory_order_acq_rel) != 1) break;
                     i = j;
                     ri += kDy[d];
                     ci += kDx[d];
-                    pull(i, ri, ci);
+                    if (area) pull(i, ri, ci);
                 }
             }
         if (ch % 16 == 0) progress(0.2 + 0.8 * double(r1) / h, "flow accumulation");

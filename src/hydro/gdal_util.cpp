@@ -36,9 +36,11 @@ CPLStringList geotiff_options(GDALDataType type, int threads) {
     o.SetNameValue("BLOCKYSIZE", "256");
     o.SetNameValue("COMPRESS", "DEFLATE");
     // Level 1: libdeflate at level 1 compresses DEMs nearly as well as level 6 at a
-    // fraction of the time; predictor 2 (horizontal differencing) helps integer grids.
+    // fraction of the time; predictor 2 (horizontal differencing) helps counts such as
+    // accumulation (-18 % on 25 M cells) but not direction codes (+20 %, and slower).
     o.SetNameValue("ZLEVEL", "1");
-    if (type != GDT_Float32 && type != GDT_Float64) o.SetNameValue("PREDICTOR", "2");
+    if (type != GDT_Float32 && type != GDT_Float64 && type != GDT_Byte)
+        o.SetNameValue("PREDICTOR", "2");
     o.SetNameValue("BIGTIFF", "IF_SAFER");
     o.SetNameValue("NUM_THREADS", std::to_string(std::max(threads, 1)).c_str());
     return o;
