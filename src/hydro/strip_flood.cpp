@@ -125,13 +125,12 @@ class StripFlood {
     // Seeds: outlets (label 0) and cut-row cells (label `first_label` + position).
     // `row_nodata[r]`: whether row r has a nodata cell (rows away from any have seeds
     // only at their ends).
-    void seed(bool nodata_outlet, std::uint32_t first_label, const char* row_nodata) {
+    void seed(std::uint32_t first_label, const char* row_nodata) {
         pit.reserve(std::size_t(r1_ - r0_) * std::size_t(w_) / 8);
         for (int r = r0_; r < r1_; ++r) {
             const bool perimeter_row = r == r0_ || r == r1_ - 1;
             const bool near_nodata =
-                nodata_outlet && (row_nodata[r] || (r > 0 && row_nodata[r - 1]) ||
-                                  (r + 1 < h_ && row_nodata[r + 1]));
+                row_nodata[r] || (r > 0 && row_nodata[r - 1]) || (r + 1 < h_ && row_nodata[r + 1]);
             const int step = perimeter_row || near_nodata ? 1 : std::max(1, w_ - 1);
             for (int c = 0; c < w_; c += step) {
                 const std::size_t i = std::size_t(r) * w_ + c;
@@ -139,7 +138,7 @@ class StripFlood {
                 const bool dem_edge = r == 0 || c == 0 || r == h_ - 1 || c == w_ - 1;
                 bool outlet = dem_edge;
                 // Nodata by the elevations: other strips' states change meanwhile.
-                for (int k = 0; k < 8 && !outlet && nodata_outlet; ++k)
+                for (int k = 0; k < 8 && !outlet; ++k)
                     outlet = std::isnan(z_[i + off_[k]]);
                 std::uint32_t l;
                 if (outlet)
@@ -237,8 +236,7 @@ class StripFlood {
             if (!in && !inside(row, col, k)) continue;
             const std::uint32_t n = static_cast<std::uint32_t>(c + off_[k]);
             const std::uint8_t s = state_[n];
-            if (s == kNoData) continue;
-            if (s != kUnvisited) continue;
+            if (s != kUnvisited) continue; // visited or nodata
             take(n, lc);
             const float zn = z_[n];
             if (zn <= zc) {
@@ -287,8 +285,7 @@ class StripFlood {
                 if (!in && !inside(row, col, k)) continue;
                 const std::uint32_t m = static_cast<std::uint32_t>(t + off_[k]);
                 const std::uint8_t s = state_[m];
-                if (s == kNoData) continue;
-                if (s != kUnvisited) continue;
+                if (s != kUnvisited) continue; // visited or nodata
                 if (z_[m] > zt) {
                     take(m, lt);
                 } else if (const std::int64_t q = lower_visited(m); q >= 0) {
@@ -483,7 +480,7 @@ std::vector<std::uint8_t> fill_and_direct_strips(Dem& dem, int strips, Progress 
     tbb::parallel_for(0, strips, [&](int s) {
         floods[s] = std::make_unique<StripFlood>(w, h, row0[s], row0[s + 1], z, dir.data(),
                                                  label.get(), label_min_z.data());
-        floods[s]->seed(true, 1 + std::uint32_t(s) * 2 * std::uint32_t(w), row_nodata.data());
+        floods[s]->seed(1 + std::uint32_t(s) * 2 * std::uint32_t(w), row_nodata.data());
     });
     std::atomic<int> floods_done{0};
     tbb::parallel_for(

@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include "soilrisk/core/error.hpp"
+#include "sql_quote.hpp"
 
 namespace soilrisk::io::detail {
 
@@ -25,24 +26,6 @@ struct StmtFinalize {
 };
 using Db = std::unique_ptr<sqlite3, DbClose>;
 using Stmt = std::unique_ptr<sqlite3_stmt, StmtFinalize>;
-
-std::string quote(const std::string& ident) {
-    std::string q = "\"";
-    for (char c : ident) {
-        if (c == '"') q += '"';
-        q += c;
-    }
-    return q + "\"";
-}
-
-std::string literal(const std::string& text) {
-    std::string q = "'";
-    for (char c : text) {
-        if (c == '\'') q += '\'';
-        q += c;
-    }
-    return q + "'";
-}
 
 // A box as the R*Tree stores it: float32, rounded outwards so that it still contains
 // the feature (as rtree.c's rtreeValueDown / rtreeValueUp do).
@@ -139,8 +122,8 @@ class Writer {
         sqlite3_reset(s);
     }
     int node_size(const std::string& rtree) {
-        Stmt s =
-            prepare("SELECT length(data) FROM " + quote(rtree + "_node") + " WHERE nodeno = 1");
+        Stmt s = prepare("SELECT length(data) FROM " + quote_ident(rtree + "_node") +
+                         " WHERE nodeno = 1");
         if (sqlite3_step(s.get()) != SQLITE_ROW) fail("the new R-tree has no root node");
         return sqlite3_column_int(s.get(), 0);
     }
@@ -157,8 +140,8 @@ class Writer {
 
 void write_layer(Writer& w, const RtreeLayer& layer) {
     const std::string rtree = "rtree_" + layer.table + "_" + layer.column;
-    const std::string t = quote(layer.table), c = quote(layer.column), i = quote(layer.id_column),
-                      r = quote(rtree);
+    const std::string t = quote_ident(layer.table), c = quote_ident(layer.column),
+                      i = quote_ident(layer.id_column), r = quote_ident(rtree);
     w.exec("CREATE VIRTUAL TABLE " + r + " USING rtree(id, minx, maxx, miny, maxy)");
     if (!layer.entries.empty()) {
         const int node_size = w.node_size(rtree);
@@ -185,10 +168,10 @@ void write_layer(Writer& w, const RtreeLayer& layer) {
             for (std::size_t k = 0; k < levels[l].size(); ++k)
                 number[l].push_back(next++);
 
-        w.exec("DELETE FROM " + quote(rtree + "_node"));
-        Stmt node = w.prepare("INSERT INTO " + quote(rtree + "_node") + " VALUES (?, ?)");
-        Stmt parent = w.prepare("INSERT INTO " + quote(rtree + "_parent") + " VALUES (?, ?)");
-        Stmt rowid = w.prepare("INSERT INTO " + quote(rtree + "_rowid") + " VALUES (?, ?)");
+        w.exec("DELETE FROM " + quote_ident(rtree + "_node"));
+        Stmt node = w.prepare("INSERT INTO " + quote_ident(rtree + "_node") + " VALUES (?, ?)");
+        Stmt parent = w.prepare("INSERT INTO " + quote_ident(rtree + "_parent") + " VALUES (?, ?)");
+        Stmt rowid = w.prepare("INSERT INTO " + quote_ident(rtree + "_rowid") + " VALUES (?, ?)");
         std::vector<unsigned char> blob(static_cast<std::size_t>(node_size));
         const int depth = static_cast<int>(levels.size()) - 1;
         for (std::size_t l = levels.size(); l-- > 0;)
@@ -226,39 +209,40 @@ void write_layer(Writer& w, const RtreeLayer& layer) {
     // The triggers that keep the index in step with later edits (GeoPackage 1.2, F.3).
     const std::string values = "VALUES (NEW." + i + ",ST_MinX(NEW." + c + "), ST_MaxX(NEW." + c +
                                "),ST_MinY(NEW." + c + "), ST_MaxY(NEW." + c + "))";
-    w.exec("CREATE TRIGGER " + quote(rtree + "_insert") + " AFTER INSERT ON " + t + " WHEN (new." +
-           c + " NOT NULL AND NOT ST_IsEmpty(NEW." + c + ")) BEGIN INSERT OR REPLACE INTO " + r +
-           " " + values + "; END");
-    w.exec("CREATE TRIGGER " + quote(rtree + "_update1") + " AFTER UPDATE OF " + c + " ON " + t +
-           " WHEN OLD." + i + " = NEW." + i + " AND (NEW." + c +
+    w.exec("CREATE TRIGGER " + quote_ident(rtree + "_insert") + " AFTER INSERT ON " + t +
+           " WHEN (new." + c + " NOT NULL AND NOT ST_IsEmpty(NEW." + c +
+           ")) BEGIN INSERT OR REPLACE INTO " + r + " " + values + "; END");
+    w.exec("CREATE TRIGGER " + quote_ident(rtree + "_update1") + " AFTER UPDATE OF " + c + " ON " +
+           t + " WHEN OLD." + i + " = NEW." + i + " AND (NEW." + c +
            " NOTNULL AND NOT ST_IsEmpty(NEW." + c + ")) BEGIN INSERT OR REPLACE INTO " + r + " " +
            values + "; END");
-    w.exec("CREATE TRIGGER " + quote(rtree + "_update2") + " AFTER UPDATE OF " + c + " ON " + t +
-           " WHEN OLD." + i + " = NEW." + i + " AND (NEW." + c + " ISNULL OR ST_IsEmpty(NEW." + c +
-           ")) BEGIN DELETE FROM " + r + " WHERE id = OLD." + i + "; END");
-    w.exec("CREATE TRIGGER " + quote(rtree + "_update3") + " AFTER UPDATE ON " + t + " WHEN OLD." +
-           i + " != NEW." + i + " AND (NEW." + c + " NOTNULL AND NOT ST_IsEmpty(NEW." + c +
-           ")) BEGIN DELETE FROM " + r + " WHERE id = OLD." + i + "; INSERT OR REPLACE INTO " + r +
-           " " + values + "; END");
-    w.exec("CREATE TRIGGER " + quote(rtree + "_update4") + " AFTER UPDATE ON " + t + " WHEN OLD." +
-           i + " != NEW." + i + " AND (NEW." + c + " ISNULL OR ST_IsEmpty(NEW." + c +
+    w.exec("CREATE TRIGGER " + quote_ident(rtree + "_update2") + " AFTER UPDATE OF " + c + " ON " +
+           t + " WHEN OLD." + i + " = NEW." + i + " AND (NEW." + c + " ISNULL OR ST_IsEmpty(NEW." +
+           c + ")) BEGIN DELETE FROM " + r + " WHERE id = OLD." + i + "; END");
+    w.exec("CREATE TRIGGER " + quote_ident(rtree + "_update3") + " AFTER UPDATE ON " + t +
+           " WHEN OLD." + i + " != NEW." + i + " AND (NEW." + c +
+           " NOTNULL AND NOT ST_IsEmpty(NEW." + c + ")) BEGIN DELETE FROM " + r +
+           " WHERE id = OLD." + i + "; INSERT OR REPLACE INTO " + r + " " + values + "; END");
+    w.exec("CREATE TRIGGER " + quote_ident(rtree + "_update4") + " AFTER UPDATE ON " + t +
+           " WHEN OLD." + i + " != NEW." + i + " AND (NEW." + c + " ISNULL OR ST_IsEmpty(NEW." + c +
            ")) BEGIN DELETE FROM " + r + " WHERE id IN (OLD." + i + ", NEW." + i + "); END");
-    w.exec("CREATE TRIGGER " + quote(rtree + "_delete") + " AFTER DELETE ON " + t + " WHEN old." +
-           c + " NOT NULL BEGIN DELETE FROM " + r + " WHERE id = OLD." + i + "; END");
+    w.exec("CREATE TRIGGER " + quote_ident(rtree + "_delete") + " AFTER DELETE ON " + t +
+           " WHEN old." + c + " NOT NULL BEGIN DELETE FROM " + r + " WHERE id = OLD." + i +
+           "; END");
     w.exec("INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, "
            "scope) VALUES (" +
-           literal(layer.table) + ", " + literal(layer.column) +
+           quote_literal(layer.table) + ", " + quote_literal(layer.column) +
            ", 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', "
            "'write-only')");
 }
 
 void insert_rows(Writer& w, BulkRows& b) {
-    const std::string t = quote(b.table);
+    const std::string t = quote_ident(b.table);
     int srs_id = 0;
     if (b.spatial) {
         Stmt s = w.prepare("SELECT srs_id FROM gpkg_geometry_columns WHERE lower(table_name) = "
                            "lower(" +
-                           literal(b.table) + ")");
+                           quote_literal(b.table) + ")");
         if (sqlite3_step(s.get()) != SQLITE_ROW) w.fail("the table has no geometry column");
         srs_id = sqlite3_column_int(s.get(), 0);
     }
@@ -267,18 +251,18 @@ void insert_rows(Writer& w, BulkRows& b) {
     {
         Stmt s = w.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND "
                            "tbl_name = " +
-                           literal(b.table));
+                           quote_literal(b.table));
         while (sqlite3_step(s.get()) == SQLITE_ROW)
             triggers.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 0)),
                                   reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 1)));
     }
     for (const auto& tr : triggers)
-        w.exec("DROP TRIGGER " + quote(tr.first));
+        w.exec("DROP TRIGGER " + quote_ident(tr.first));
     std::string sql = "INSERT INTO " + t;
     sql += b.spatial ? " (\"fid\", \"geom\"" : " (\"fid\"";
     std::string params = b.spatial ? "?, ?" : "?";
     for (const auto& c : b.columns) {
-        sql += ", " + quote(c);
+        sql += ", " + quote_ident(c);
         params += ", ?";
     }
     Stmt ins = w.prepare(sql + ") VALUES (" + params + ")");
@@ -325,20 +309,22 @@ void insert_rows(Writer& w, BulkRows& b) {
     for (const auto& tr : triggers)
         w.exec(tr.second);
     w.exec("UPDATE gpkg_ogr_contents SET feature_count = " + std::to_string(b.rows.size()) +
-           " WHERE lower(table_name) = lower(" + literal(b.table) + ")");
+           " WHERE lower(table_name) = lower(" + quote_literal(b.table) + ")");
     if (b.extent) {
         char buf[160];
         std::snprintf(buf, sizeof buf, "min_x = %.17g, min_y = %.17g, max_x = %.17g, max_y = %.17g",
                       (*b.extent)[0], (*b.extent)[1], (*b.extent)[2], (*b.extent)[3]);
         w.exec(std::string("UPDATE gpkg_contents SET ") + buf +
-               " WHERE lower(table_name) = lower(" + literal(b.table) + ")");
+               " WHERE lower(table_name) = lower(" + quote_literal(b.table) + ")");
     }
 }
 
 } // namespace
 
 std::string gpkg_geometry(GEOSContextHandle_t ctx, GEOSWKBWriter* writer, const GEOSGeom_t* g,
-                          int target, const std::string& where, double envelope[4]) {
+                          int target, const std::string& layer, std::size_t row,
+                          double envelope[4]) {
+    const auto where = [&] { return layer + ", row " + std::to_string(row + 1); };
     if (GEOSisEmpty_r(ctx, g) == 1) return {};
     // GEOS type ids: point 0, linestring 1, linearring 2, polygon 3, multi* 4-6,
     // collection 7; WKB codes: point 1, linestring 2, polygon 3, multi* 4-6, collection 7.
@@ -355,14 +341,14 @@ std::string gpkg_geometry(GEOSContextHandle_t ctx, GEOSWKBWriter* writer, const 
             part = GEOSGetGeometryN_r(ctx, g, 0); // a one-part multi into its part
         } else {
             throw DataError(
-                where + ": a " + OGRGeometryTypeToName(static_cast<OGRwkbGeometryType>(have)) +
+                where() + ": a " + OGRGeometryTypeToName(static_cast<OGRwkbGeometryType>(have)) +
                 " does not fit a " +
                 OGRGeometryTypeToName(static_cast<OGRwkbGeometryType>(target)) + " layer");
         }
     }
     std::size_t size = 0;
     unsigned char* wkb = GEOSWKBWriter_write_r(ctx, writer, part, &size);
-    if (!wkb) throw DataError(where + ": geometry cannot be encoded");
+    if (!wkb) throw DataError(where() + ": geometry cannot be encoded");
     double x0 = 0, x1 = 0, y0 = 0, y1 = 0;
     GEOSGeom_getXMin_r(ctx, g, &x0);
     GEOSGeom_getXMax_r(ctx, g, &x1);

@@ -56,9 +56,11 @@ struct BulkRows {
 /// The GeoPackage geometry blob of `g` (2D, little endian, with its envelope), as
 /// `target` (an OGRwkbGeometryType: a single part is promoted to its multi type, a
 /// one-part multi demoted to its part); empty for an empty geometry. `envelope` gets
-/// min x, max x, min y, max y. Throws DataError naming `where` when `g` does not fit.
+/// min x, max x, min y, max y. Throws DataError naming `layer` and `row` (from 0) when
+/// `g` does not fit; the message is built only then.
 std::string gpkg_geometry(GEOSContextHandle_t ctx, GEOSWKBWriter* writer, const GEOSGeom_t* g,
-                          int target, const std::string& where, double envelope[4]);
+                          int target, const std::string& layer, std::size_t row,
+                          double envelope[4]);
 
 /// Inserts the rows (fid = row number from 1) and builds the spatial indexes in the
 /// GeoPackage at `path` (closed by GDAL), in one transaction. Throws IoError naming

@@ -24,6 +24,7 @@
 #include "soilrisk/core/log.hpp"
 #include "soilrisk/core/text.hpp"
 #include "soilrisk/io/output.hpp"
+#include "sql_quote.hpp"
 
 namespace soilrisk::io {
 
@@ -61,23 +62,8 @@ std::string one_line_message() {
     return msg && *msg ? ": " + one_line(redact_password(msg)) : std::string();
 }
 
-std::string quote_ident(const std::string& name) {
-    std::string q = "\"";
-    for (char c : name) {
-        if (c == '"') q += '"';
-        q += c;
-    }
-    return q + "\"";
-}
-
-std::string quote_literal(const std::string& text) {
-    std::string q = "'";
-    for (char c : text) {
-        if (c == '\'') q += '\'';
-        q += c;
-    }
-    return q + "'";
-}
+using detail::quote_ident;
+using detail::quote_literal;
 
 /// Value of `key` in a libpq key=value connection string (value unquoted), and the
 /// string without that pair.
@@ -661,6 +647,7 @@ struct GpkgWriter::Impl {
             b.geometry.resize(n);
             std::vector<std::array<double, 4>> env(n);
             std::vector<std::exception_ptr> errors(n);
+            const std::string where = "layer '" + name + "' of '" + display + "'";
             tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 256), [&](const auto& range) {
                 const auto ctx = geos::ctx();
                 std::unique_ptr<GEOSWKBWriter, WkbWriterDeleter> wkb(GEOSWKBWriter_create_r(ctx));
@@ -669,9 +656,8 @@ struct GpkgWriter::Impl {
                 for (std::size_t r = range.begin(); r != range.end(); ++r) {
                     if (!geometries[r]) continue;
                     try {
-                        b.geometry[r] =
-                            detail::gpkg_geometry(ctx, wkb.get(), geometries[r], int(gtype),
-                                                  row_where(name, r), env[r].data());
+                        b.geometry[r] = detail::gpkg_geometry(ctx, wkb.get(), geometries[r],
+                                                              int(gtype), where, r, env[r].data());
                     } catch (...) {
                         errors[r] = std::current_exception();
                     }

@@ -405,7 +405,8 @@ TEST_CASE("GpkgWriter packs the spatial index: SQLite checks it, filters find wh
             CHECK(sql_text(*ds, std::string("SELECT rtreecheck('rtree_") + t + "_geom')") == "ok");
             CHECK(sql_text(*ds, std::string("SELECT HasSpatialIndex('") + t + "', 'geom')") == "1");
         }
-        CHECK(sql_text(*ds, "SELECT count(*) FROM rtree_grid_geom") == "3562"); // 38 rows without geometry
+        CHECK(sql_text(*ds, "SELECT count(*) FROM rtree_grid_geom") ==
+              "3562"); // 38 rows without geometry
         CHECK(sql_text(*ds, "SELECT count(*) FROM rtree_one_geom") == "1");
         CHECK(sql_text(*ds, "SELECT count(*) FROM rtree_none_geom") == "0");
         // Depth 2 in the root node's first two bytes (SQLite's format).
