@@ -58,10 +58,6 @@ ConditionReport condition_to_folder(const std::string& dem_path, const std::stri
     fs::create_directories(d, ec);
     if (ec) throw IoError(dir + ": cannot create the folder (" + ec.message() + ")");
 
-    t = Clock::now();
-    auto d8 = fill_and_direct(dem, o.nodata_as, progress.part(0.1, 0.6), &rep.flood);
-    rep.seconds_fill = since(t);
-
     RasterWriteOptions wo;
     wo.overwrite = o.overwrite;
     wo.threads = o.threads;
@@ -75,6 +71,20 @@ ConditionReport condition_to_folder(const std::string& dem_path, const std::stri
         wf.metadata["SOILRISK_DEM_WARP_CELL_SIZE"] = std::to_string(o.warp.cell_size);
         wf.metadata["SOILRISK_DEM_WARP_RESAMPLING"] = o.warp.resampling;
     }
+    // The filled surface is written as soon as it is final, while the directions are
+    // worked out (they only read it); `filled_done` is declared after `dem`, so an
+    // exception waits for the writer before the surface goes.
+    std::future<void> filled_done;
+    auto write_filled = [&] {
+        filled_done = std::async(std::launch::async, [&] {
+            write_float_raster(filled_p, dem.geometry, dem.z, dem.nodata, wf);
+        });
+    };
+    t = Clock::now();
+    auto d8 =
+        fill_and_direct(dem, o.nodata_as, progress.part(0.1, 0.6), &rep.flood, 0, write_filled);
+    if (!filled_done.valid()) write_filled();
+    rep.seconds_fill = since(t);
     // Write the filled surface and the directions side by side. On uniform (projected)
     // grids the accumulation needs no area array (10 bytes per cell with the filled
     // surface still alive), so it runs meanwhile; on geographic grids the filled surface
@@ -84,9 +94,6 @@ ConditionReport condition_to_folder(const std::string& dem_path, const std::stri
     Accumulation acc;
     {
         auto rasters_done = std::async(std::launch::async, [&] {
-            auto filled_done = std::async(std::launch::async, [&] {
-                write_float_raster(filled_p, dem.geometry, dem.z, dem.nodata, wf);
-            });
             try {
                 write_d8_raster(d8_p, dem.geometry, d8, o.encoding, wo);
             } catch (...) {

@@ -117,22 +117,39 @@ class DescentRow {
         const double dd = std::hypot(cw, ch);
         const double inv[8] = {1 / cw, 1 / dd, 1 / ch, 1 / dd, 1 / cw, 1 / dd, 1 / ch, 1 / dd};
         std::copy(inv, inv + 8, inv_);
+        for (int k = 0; k < 8; ++k)
+            off_[k] = std::ptrdiff_t(kDy[k]) * w_ + kDx[k];
         edge_row_ = row == 0 || row == h_ - 1;
     }
     /// The direction (0..7) of the steepest strictly lower valid neighbour of the cell in
     /// column `col`, or kOutlet when none is lower.
     std::uint8_t best(const float* z, int col) const {
         const std::size_t i = std::size_t(r_) * w_ + col;
+        if (edge_row_ || col == 0 || col == w_ - 1) return best_edge(z, i, col);
+        // Interior cells: every slope computed, the steepest kept without branches (the
+        // comparisons are unpredictable on rough terrain). A nodata neighbour's slope is
+        // NaN and never wins; the first of equal slopes wins, as in best_edge.
+        const double zc = z[i];
+        double best_s = 0;
+        int best = kOutlet;
+        for (int k = 0; k < 8; ++k) {
+            const double s = (zc - double(z[i + off_[k]])) * inv_[k];
+            const bool steeper = s > best_s;
+            best = steeper ? k : best;
+            best_s = steeper ? s : best_s;
+        }
+        return static_cast<std::uint8_t>(best);
+    }
+
+  private:
+    std::uint8_t best_edge(const float* z, std::size_t i, int col) const {
         const float zc = z[i];
-        const bool edge = edge_row_ || col == 0 || col == w_ - 1;
         std::uint8_t best = kOutlet;
         double best_s = 0;
         for (int k = 0; k < 8; ++k) {
-            if (edge) {
-                const int rr = r_ + kDy[k], cc = col + kDx[k];
-                if (rr < 0 || cc < 0 || rr >= h_ || cc >= w_) continue;
-            }
-            const float zn = z[i + std::ptrdiff_t(kDy[k]) * w_ + kDx[k]];
+            const int rr = r_ + kDy[k], cc = col + kDx[k];
+            if (rr < 0 || cc < 0 || rr >= h_ || cc >= w_) continue;
+            const float zn = z[i + off_[k]];
             if (!(zn < zc)) continue; // also skips NaN (nodata)
             const double s = (double(zc) - double(zn)) * inv_[k];
             if (s > best_s) {
@@ -143,9 +160,9 @@ class DescentRow {
         return best;
     }
 
-  private:
     int r_, w_, h_;
     double inv_[8];
+    std::ptrdiff_t off_[8];
     bool edge_row_;
 };
 
@@ -158,6 +175,7 @@ std::size_t steepest_descent(const GridGeometry& g, const float* z, std::uint8_t
 /// fill_and_direct in `strips` horizontal strips flooded in parallel (strip_flood.cpp;
 /// outlet mode only). The filled surface is the serial flood's exactly.
 std::vector<std::uint8_t> fill_and_direct_strips(Dem& dem, int strips, Progress progress,
-                                                 FloodStats* stats);
+                                                 FloodStats* stats,
+                                                 const std::function<void()>& on_filled);
 
 } // namespace soilrisk::hydro::detail

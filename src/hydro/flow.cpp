@@ -111,6 +111,7 @@ class Flood {
         float level = -std::numeric_limits<float>::infinity();
         for (;;) {
             std::uint32_t c;
+            bool maybe_edge = false;
             if (pit_head_ < pit_.size() &&
                 (heap_.empty() || RadixQueue::elevation(heap_.top()) > level)) {
                 c = pit_[pit_head_++];
@@ -125,10 +126,11 @@ class Flood {
                 const std::uint64_t k = heap_.pop();
                 c = RadixQueue::cell(k);
                 level = RadixQueue::elevation(k);
+                maybe_edge = true; // seeds are on the edge
             } else {
                 break;
             }
-            expand(c, level);
+            expand(c, level, maybe_edge);
         }
     }
 
@@ -159,10 +161,13 @@ class Flood {
     }
 
     // Expands a cell popped from the priority queue or the pit queue.
-    void expand(std::uint32_t c, float zc) {
+    // Cells that were unvisited when met are never on the DEM's edge (every valid edge
+    // cell is a seed): only seeds need bounds checks, and trace and the two tests below
+    // look at all eight neighbours without them.
+    void expand(std::uint32_t c, float zc, bool maybe_edge) {
         count();
-        int row, col;
-        const bool in = interior(c, row, col);
+        int row = 0, col = 0;
+        const bool in = !maybe_edge || interior(c, row, col);
         for (int k = 0; k < 8; ++k) {
             if (!in && !inside(row, col, k)) continue;
             const std::uint32_t n = static_cast<std::uint32_t>(c + off_[k]);
@@ -188,10 +193,7 @@ class Flood {
     // then its spill level is below its elevation and it is finished as it is.
     bool above_finished(std::uint32_t m) const {
         const float zm = z_[m];
-        int row, col;
-        const bool in = interior(m, row, col);
         for (int k = 0; k < 8; ++k) {
-            if (!in && !inside(row, col, k)) continue;
             const std::uint32_t q = static_cast<std::uint32_t>(m + off_[k]);
             const std::uint8_t dq = dir_[q];
             if (dq != kNoData && !unvisited(dq) && z_[q] < zm) return true;
@@ -209,11 +211,8 @@ class Flood {
             stack_.pop_back();
             if (t != start) count();
             const float zt = z_[t];
-            int row, col;
-            const bool in = interior(t, row, col);
             bool low = false;
             for (int k = 0; k < 8; ++k) {
-                if (!in && !inside(row, col, k)) continue;
                 const std::uint32_t m = static_cast<std::uint32_t>(t + off_[k]);
                 if (!unvisited(dir_[m])) continue;
                 if (z_[m] > zt || above_finished(m)) {
@@ -238,10 +237,7 @@ class Flood {
 
     bool has_unvisited_low(std::uint32_t t) const {
         const float zt = z_[t];
-        int row, col;
-        const bool in = interior(t, row, col);
         for (int k = 0; k < 8; ++k) {
-            if (!in && !inside(row, col, k)) continue;
             const std::uint32_t m = static_cast<std::uint32_t>(t + off_[k]);
             if (unvisited(dir_[m]) && z_[m] <= zt) return true;
         }
@@ -296,11 +292,12 @@ std::size_t steepest_descent(const GridGeometry& g, const float* z, std::uint8_t
 int flood_strips(const GridGeometry& g, NodataAs nodata_as) {
     if (nodata_as != NodataAs::outlet || g.size() < (std::size_t(1) << 21) || g.height() < 1024)
         return 1;
-    return std::clamp(g.height() / 512, 2, 64);
+    return 2 * std::clamp(g.height() / 1024, 1, 32);
 }
 
 std::vector<std::uint8_t> fill_and_direct(Dem& dem, NodataAs nodata_as, Progress progress,
-                                          FloodStats* stats, int strips) {
+                                          FloodStats* stats, int strips,
+                                          const std::function<void()>& on_filled) {
     const GridGeometry& g = dem.geometry;
     const int w = g.width(), h = g.height();
     const std::size_t n = g.size();
@@ -310,7 +307,7 @@ std::vector<std::uint8_t> fill_and_direct(Dem& dem, NodataAs nodata_as, Progress
     if (strips <= 0) strips = flood_strips(g, nodata_as);
     if (nodata_as != NodataAs::outlet) strips = 1;
     if (strips > 1 && h >= 2 * strips)
-        return detail::fill_and_direct_strips(dem, strips, progress, stats);
+        return detail::fill_and_direct_strips(dem, strips, progress, stats, on_filled);
     float* z = dem.z.data();
     std::vector<std::uint8_t> dir;
     assign_huge(dir, n, std::uint8_t(0));
@@ -386,6 +383,7 @@ std::vector<std::uint8_t> fill_and_direct(Dem& dem, NodataAs nodata_as, Progress
         if (islands) flood.run();
     }
 
+    if (on_filled) on_filled();
     // Steepest descent on the filled surface for every cell not directed by the flood.
     const std::size_t outlets = detail::steepest_descent(g, z, dir.data(), p_dir);
     // Flood-directed cells that are outlets: island outlets already marked pending above.

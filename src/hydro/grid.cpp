@@ -1,9 +1,12 @@
 #include "soilrisk/hydro/grid.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cpl_string.h>
 #include <cstdio>
+#include <exception>
+#include <future>
 #include <gdal_priv.h>
 #include <gdal_utils.h>
 #include <geodesic.h>
@@ -251,32 +254,78 @@ Dem load_dem(const std::string& path, const DemWarp& warp, Progress progress, in
     // Below the deepest point on Earth (about -10994 m): undeclared voids such as -32768
     // or -9999, never elevations.
     constexpr float kImpossible = -11000.0f;
-    std::size_t valid = 0, infinite = 0, impossible = 0;
-    float lowest = 0;
-    for (int r0 = 0; r0 < h; r0 += strip) {
-        const int n = std::min(strip, h - r0);
-        float* out = dem.z.data() + std::size_t(r0) * w;
-        if (band->RasterIO(GF_Read, 0, r0, w, n, out, w, n, GDT_Float32, 0, 0) != CE_None)
-            throw IoError(path + ": cannot read rows " + std::to_string(r0) + "–" +
-                          std::to_string(r0 + n) + ": " + CPLGetLastErrorMsg());
-        const std::size_t m = std::size_t(n) * w;
-        if (has_nodata && !nd_nan) {
-            for (std::size_t i = 0; i < m; ++i)
-                if (out[i] == ndf) out[i] = NAN;
+    struct Tally {
+        std::size_t valid = 0, infinite = 0, impossible = 0;
+        float lowest = 0;
+    };
+    // Row ranges are read side by side, each through its own handle on the file (a GDAL
+    // dataset is used by one thread at a time): decoding and checking run on every core.
+    // A reprojected DEM is read through its one warper, which has threads of its own.
+    const int strips = (h + strip - 1) / strip;
+    const int parts = dem.warped ? 1 : std::clamp(std::min(thread_count(), strips / 2), 1, 8);
+    std::vector<Tally> tally(parts);
+    std::atomic<int> rows_read{0};
+    auto read_part = [&](int p) {
+        DatasetPtr own;
+        GDALRasterBand* b = band;
+        if (p > 0) {
+            own = open_raster(path, 1);
+            b = own->GetRasterBand(band_no);
         }
-        for (std::size_t i = 0; i < m; ++i) {
-            if (std::isinf(out[i])) {
-                out[i] = NAN;
-                ++infinite;
-            } else if (out[i] < kImpossible) {
-                lowest = std::min(lowest, out[i]);
-                out[i] = NAN;
-                ++impossible;
-            } else if (!std::isnan(out[i])) {
-                ++valid;
+        Tally& t = tally[p];
+        for (int s = strips * p / parts; s < strips * (p + 1) / parts; ++s) {
+            const int r0 = s * strip, n = std::min(strip, h - r0);
+            float* out = dem.z.data() + std::size_t(r0) * w;
+            if (b->RasterIO(GF_Read, 0, r0, w, n, out, w, n, GDT_Float32, 0, 0) != CE_None)
+                throw IoError(path + ": cannot read rows " + std::to_string(r0) + "–" +
+                              std::to_string(r0 + n) + ": " + CPLGetLastErrorMsg());
+            const std::size_t m = std::size_t(n) * w;
+            if (has_nodata && !nd_nan) {
+                for (std::size_t i = 0; i < m; ++i)
+                    if (out[i] == ndf) out[i] = NAN;
+            }
+            for (std::size_t i = 0; i < m; ++i) {
+                if (std::isinf(out[i])) {
+                    out[i] = NAN;
+                    ++t.infinite;
+                } else if (out[i] < kImpossible) {
+                    t.lowest = std::min(t.lowest, out[i]);
+                    out[i] = NAN;
+                    ++t.impossible;
+                } else if (!std::isnan(out[i])) {
+                    ++t.valid;
+                }
+            }
+            const int done = rows_read += n;
+            if (p == 0) progress(double(done) / h, "reading DEM");
+        }
+    };
+    {
+        std::vector<std::future<void>> others;
+        for (int p = 1; p < parts; ++p)
+            others.push_back(std::async(std::launch::async, read_part, p));
+        std::exception_ptr failure;
+        try {
+            read_part(0);
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        for (auto& f : others) {
+            try {
+                f.get();
+            } catch (...) {
+                if (!failure) failure = std::current_exception();
             }
         }
-        progress(double(r0 + n) / h, "reading DEM");
+        if (failure) std::rethrow_exception(failure);
+    }
+    std::size_t valid = 0, infinite = 0, impossible = 0;
+    float lowest = 0;
+    for (const Tally& t : tally) {
+        valid += t.valid;
+        infinite += t.infinite;
+        impossible += t.impossible;
+        lowest = std::min(lowest, t.lowest);
     }
     char low[32];
     std::snprintf(low, sizeof low, "%g", static_cast<double>(lowest));

@@ -158,18 +158,16 @@ class StripFlood {
     void run() {
         float level = -std::numeric_limits<float>::infinity();
         for (;;) {
-            std::uint32_t c;
             if (pit_head_ < pit.size() &&
                 (heap_.empty() || RadixQueue::elevation(heap_.top()) > level)) {
-                c = pit[pit_head_++];
+                expand<false>(pit[pit_head_++]); // never on the perimeter
             } else if (!heap_.empty()) {
                 const std::uint64_t k = heap_.pop();
-                c = RadixQueue::cell(k);
                 level = RadixQueue::elevation(k);
+                expand<true>(RadixQueue::cell(k)); // seeds are
             } else {
                 break;
             }
-            expand(c);
         }
     }
 
@@ -227,11 +225,11 @@ class StripFlood {
         note_z(l, z_[n]);
     }
 
-    void expand(std::uint32_t c) {
+    template <bool MaybePerimeter> void expand(std::uint32_t c) {
         const float zc = z_[c];
         const std::uint32_t lc = label_[c];
-        int row, col;
-        const bool in = interior(c, row, col);
+        int row = 0, col = 0;
+        const bool in = !MaybePerimeter || interior(c, row, col);
         for (int k = 0; k < 8; ++k) {
             if (!in && !inside(row, col, k)) continue;
             const std::uint32_t n = static_cast<std::uint32_t>(c + off_[k]);
@@ -256,14 +254,15 @@ class StripFlood {
         }
     }
 
+    // Cells that were unvisited when met are never on the strip's perimeter (its first and
+    // last rows and the DEM's side columns are all seeds, unless nodata): trace and the
+    // two tests below look at all eight neighbours without bounds checks.
+
     // A visited neighbour strictly lower than unvisited cell m, or -1: then m is final at
     // its own elevation and drains through that neighbour, whose label it takes.
     std::int64_t lower_visited(std::uint32_t m) const {
         const float zm = z_[m];
-        int row, col;
-        const bool in = interior(m, row, col);
         for (int k = 0; k < 8; ++k) {
-            if (!in && !inside(row, col, k)) continue;
             const std::uint32_t q = static_cast<std::uint32_t>(m + off_[k]);
             const std::uint8_t s = state_[q];
             if (s != kNoData && s != kUnvisited && z_[q] < zm) return q;
@@ -278,11 +277,8 @@ class StripFlood {
             stack_.pop_back();
             const float zt = z_[t];
             const std::uint32_t lt = label_[t];
-            int row, col;
-            const bool in = interior(t, row, col);
             bool low = false;
             for (int k = 0; k < 8; ++k) {
-                if (!in && !inside(row, col, k)) continue;
                 const std::uint32_t m = static_cast<std::uint32_t>(t + off_[k]);
                 const std::uint8_t s = state_[m];
                 if (s != kUnvisited) continue; // visited or nodata
@@ -309,10 +305,7 @@ class StripFlood {
 
     bool has_unvisited_low(std::uint32_t t) const {
         const float zt = z_[t];
-        int row, col;
-        const bool in = interior(t, row, col);
         for (int k = 0; k < 8; ++k) {
-            if (!in && !inside(row, col, k)) continue;
             const std::uint32_t m = static_cast<std::uint32_t>(t + off_[k]);
             if (state_[m] == kUnvisited && z_[m] <= zt) return true;
         }
@@ -433,7 +426,8 @@ std::size_t drain_flats(int w, int r0, int r1, const float* z, std::uint8_t* dir
 //    F(c) (its own suffix reaches a seed), so consecutive cells of different labels
 //    give graph edges no higher than F(c), leading to label 0.
 std::vector<std::uint8_t> fill_and_direct_strips(Dem& dem, int strips, Progress progress,
-                                                 FloodStats* stats) {
+                                                 FloodStats* stats,
+                                                 const std::function<void()>& on_filled) {
     const GridGeometry& g = dem.geometry;
     const int w = g.width(), h = g.height();
     const std::size_t n = g.size();
@@ -551,6 +545,7 @@ std::vector<std::uint8_t> fill_and_direct_strips(Dem& dem, int strips, Progress 
         max_raise_all = std::max(max_raise_all, max_raise[s]);
     label.reset();
     p_fill(1.0, "filling depressions");
+    if (on_filled) on_filled();
 
     // 4. Directions. Steepest descent where the filled surface falls; else a depression
     //    cell keeps its flood direction (towards an equal cell) if that leads out: cells

@@ -38,6 +38,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -92,14 +93,19 @@ struct FloodStats {
 /// the D8 directions (internal codes, one byte per cell). Thread-safe for distinct DEMs.
 ///
 /// `strips`: 0 chooses. Large grids in outlet mode (2^21 cells or more, 1024 rows or
-/// more) are flooded in horizontal strips of about 512 rows in parallel (Barnes 2016),
-/// the others in one piece. The filled surface is the same either way; directions over
-/// flats may differ (each drains every cell). The choice depends on the grid alone, not
-/// on the number of threads. 1 forces the serial flood; n > 1 forces n strips (outlet
-/// mode only; wall mode is always serial).
+/// more) are flooded in parallel in an even number of horizontal strips of 512 to 1024
+/// rows (Barnes 2016), the others in one piece. The filled surface is the same either way;
+/// directions over flats may differ (each drains every cell). The choice depends on the
+/// grid alone, not on the number of threads. 1 forces the serial flood; n > 1 forces n
+/// strips (outlet mode only; wall mode is always serial).
+///
+/// `on_filled`, when given, is called once dem.z holds the final filled surface, while
+/// the directions are still being worked out (which only read it): a caller may start
+/// writing the surface meanwhile.
 std::vector<std::uint8_t> fill_and_direct(Dem& dem, NodataAs nodata_as = NodataAs::outlet,
                                           Progress progress = {}, FloodStats* stats = nullptr,
-                                          int strips = 0);
+                                          int strips = 0,
+                                          const std::function<void()>& on_filled = {});
 
 /// The strip count fill_and_direct chooses for a grid (1 = serial).
 int flood_strips(const GridGeometry& g, NodataAs nodata_as);

@@ -3,12 +3,15 @@
 
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <string>
 
 #include "soilrisk/core/error.hpp"
+#include "soilrisk/core/runtime.hpp"
 #include "soilrisk/hydro/condition.hpp"
 #include "soilrisk/hydro/raster_io.hpp"
 
+#include <gdal_priv.h>
 #include <ogr_spatialref.h>
 
 using namespace soilrisk;
@@ -164,4 +167,61 @@ TEST_CASE("hydro: a DEM is reprojected to the working CRS as it is loaded", "[hy
     bad.resampling = "sinc";
     CHECK_THROWS_AS(load_dem(path, bad), UsageError);
     fs::remove_all(dir);
+}
+
+TEST_CASE("hydro: a DEM read in row ranges side by side holds every value", "[hydro][io]") {
+    // 200 × 1300 Float32 cells in 256 × 256 tiles: six strips of block rows, read as two
+    // ranges through two handles when two threads run. Declared nodata, an undeclared
+    // void (-20000) and an infinity become NaN; the rest arrive unchanged.
+    const fs::path path = fs::temp_directory_path() / "soilrisk_test_parallel_read.tif";
+    const int w = 200, h = 1300;
+    auto value = [](int r, int c) {
+        if ((r * 31 + c * 17) % 97 == 0) return -9999.0f;
+        if (r == 1000 && c == 5) return -20000.0f;
+        if (r == 700 && c == 199) return std::numeric_limits<float>::infinity();
+        return static_cast<float>(r) * 0.5f + static_cast<float>(c) * 0.25f +
+               static_cast<float>((r * 7 + c * 13) % 11);
+    };
+    {
+        GDALAllRegister();
+        GDALDriver* drv = GetGDALDriverManager()->GetDriverByName("GTiff");
+        const char* co[] = {"TILED=YES", "COMPRESS=DEFLATE", nullptr};
+        GDALDataset* ds =
+            drv->Create(path.string().c_str(), w, h, 1, GDT_Float32, const_cast<char**>(co));
+        REQUIRE(ds);
+        double gt[6] = {500000, 10, 0, 2700000, 0, -10};
+        ds->SetGeoTransform(gt);
+        GDALRasterBand* b = ds->GetRasterBand(1);
+        b->SetNoDataValue(-9999.0);
+        std::vector<float> row(w);
+        for (int r = 0; r < h; ++r) {
+            for (int c = 0; c < w; ++c)
+                row[c] = value(r, c);
+            REQUIRE(b->RasterIO(GF_Write, 0, r, w, 1, row.data(), w, 1, GDT_Float32, 0, 0) ==
+                    CE_None);
+        }
+        GDALClose(ds);
+    }
+    const int threads = thread_count();
+    for (int t : {1, 2}) {
+        INFO(t << " threads");
+        set_thread_count(t);
+        const Dem d = load_dem(path.string());
+        REQUIRE(d.z.size() == std::size_t(w) * h);
+        std::size_t wrong = 0, voids = 0;
+        for (int r = 0; r < h; ++r)
+            for (int c = 0; c < w; ++c) {
+                const float v = value(r, c), got = d.z[std::size_t(r) * w + c];
+                if (v == -9999.0f || v < -11000.0f || std::isinf(v)) {
+                    ++voids;
+                    wrong += !std::isnan(got);
+                } else {
+                    wrong += got != v;
+                }
+            }
+        CHECK(wrong == 0);
+        CHECK(d.valid_count() == std::size_t(w) * h - voids);
+    }
+    set_thread_count(threads);
+    fs::remove(path);
 }
