@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <geos_c.h>
 #include <limits>
 #include <memory>
 #include <ogr_core.h>
@@ -319,6 +320,82 @@ void insert_rows(Writer& w, BulkRows& b) {
     }
 }
 
+// WKB written straight from GEOS's coordinates (2D, little endian; byte for byte what
+// GEOS's WKBWriter writes with output dimension 2, without its stream per value).
+struct Extent2 {
+    double min_x = std::numeric_limits<double>::infinity(), max_x = -min_x, min_y = min_x,
+           max_y = -min_x;
+};
+
+void append_u32(std::string& out, std::uint32_t v) {
+    out.append(reinterpret_cast<const char*>(&v), 4);
+}
+
+// Appends the coordinates of `seq` (count first when `counted`) and widens `box`.
+void append_points(GEOSContextHandle_t ctx, const GEOSCoordSequence* seq, std::string& out,
+                   Extent2& box, bool counted) {
+    unsigned int n = 0;
+    if (!seq || GEOSCoordSeq_getSize_r(ctx, seq, &n) != 1) n = 0;
+    if (counted) append_u32(out, n);
+    if (n == 0) return;
+    thread_local std::vector<double> xy;
+    xy.resize(2 * std::size_t(n));
+    GEOSCoordSeq_copyToBuffer_r(ctx, seq, xy.data(), 0, 0);
+    for (unsigned int i = 0; i < n; ++i) {
+        const double x = xy[2 * i], y = xy[2 * i + 1];
+        box.min_x = std::min(box.min_x, x);
+        box.max_x = std::max(box.max_x, x);
+        box.min_y = std::min(box.min_y, y);
+        box.max_y = std::max(box.max_y, y);
+    }
+    out.append(reinterpret_cast<const char*>(xy.data()), xy.size() * sizeof(double));
+}
+
+// Appends the WKB of `g`; false (nothing appended) for types left to GEOS's writer.
+bool append_wkb(GEOSContextHandle_t ctx, const GEOSGeom_t* g, std::string& out, Extent2& box) {
+    const int id = GEOSGeomTypeId_r(ctx, g);
+    static constexpr std::uint32_t kWkbType[] = {1, 2, 2, 3, 4, 5, 6};
+    if (id < 0 || id > 6) return false;
+    out += char(1); // little endian
+    append_u32(out, kWkbType[id]);
+    switch (id) {
+    case GEOS_POINT:
+        if (GEOSisEmpty_r(ctx, g) == 1) {
+            const double nan = std::numeric_limits<double>::quiet_NaN();
+            out.append(reinterpret_cast<const char*>(&nan), 8);
+            out.append(reinterpret_cast<const char*>(&nan), 8);
+        } else {
+            append_points(ctx, GEOSGeom_getCoordSeq_r(ctx, g), out, box, false);
+        }
+        return true;
+    case GEOS_LINESTRING:
+    case GEOS_LINEARRING:
+        append_points(ctx, GEOSGeom_getCoordSeq_r(ctx, g), out, box, true);
+        return true;
+    case GEOS_POLYGON: {
+        if (GEOSisEmpty_r(ctx, g) == 1) {
+            append_u32(out, 0);
+            return true;
+        }
+        const int holes = GEOSGetNumInteriorRings_r(ctx, g);
+        append_u32(out, static_cast<std::uint32_t>(1 + holes));
+        append_points(ctx, GEOSGeom_getCoordSeq_r(ctx, GEOSGetExteriorRing_r(ctx, g)), out, box,
+                      true);
+        for (int h = 0; h < holes; ++h)
+            append_points(ctx, GEOSGeom_getCoordSeq_r(ctx, GEOSGetInteriorRingN_r(ctx, g, h)), out,
+                          box, true);
+        return true;
+    }
+    default: {
+        const int parts = GEOSGetNumGeometries_r(ctx, g);
+        append_u32(out, static_cast<std::uint32_t>(parts));
+        for (int i = 0; i < parts; ++i)
+            append_wkb(ctx, GEOSGetGeometryN_r(ctx, g, i), out, box);
+        return true;
+    }
+    }
+}
+
 } // namespace
 
 std::string gpkg_geometry(GEOSContextHandle_t ctx, GEOSWKBWriter* writer, const GEOSGeom_t* g,
@@ -346,19 +423,30 @@ std::string gpkg_geometry(GEOSContextHandle_t ctx, GEOSWKBWriter* writer, const 
                 OGRGeometryTypeToName(static_cast<OGRwkbGeometryType>(target)) + " layer");
         }
     }
-    std::size_t size = 0;
-    unsigned char* wkb = GEOSWKBWriter_write_r(ctx, writer, part, &size);
-    if (!wkb) throw DataError(where() + ": geometry cannot be encoded");
-    double x0 = 0, x1 = 0, y0 = 0, y1 = 0;
-    GEOSGeom_getXMin_r(ctx, g, &x0);
-    GEOSGeom_getXMax_r(ctx, g, &x1);
-    GEOSGeom_getYMin_r(ctx, g, &y0);
-    GEOSGeom_getYMax_r(ctx, g, &y1);
-    envelope[0] = x0;
-    envelope[1] = x1;
-    envelope[2] = y0;
-    envelope[3] = y1;
-    std::string blob(8 + 32 + (wrap ? 9 : 0) + size, '\0');
+    std::string blob(40, '\0');
+    if (wrap) {
+        const std::uint32_t type = static_cast<std::uint32_t>(target), one = 1;
+        blob += char(1); // little endian
+        blob.append(reinterpret_cast<const char*>(&type), 4);
+        blob.append(reinterpret_cast<const char*>(&one), 4);
+    }
+    Extent2 box;
+    if (!append_wkb(ctx, part, blob, box)) {
+        // Collections: GEOS's own writer.
+        std::size_t size = 0;
+        unsigned char* wkb = GEOSWKBWriter_write_r(ctx, writer, part, &size);
+        if (!wkb) throw DataError(where() + ": geometry cannot be encoded");
+        blob.append(reinterpret_cast<const char*>(wkb), size);
+        GEOSFree_r(ctx, wkb);
+        GEOSGeom_getXMin_r(ctx, g, &box.min_x);
+        GEOSGeom_getXMax_r(ctx, g, &box.max_x);
+        GEOSGeom_getYMin_r(ctx, g, &box.min_y);
+        GEOSGeom_getYMax_r(ctx, g, &box.max_y);
+    }
+    envelope[0] = box.min_x;
+    envelope[1] = box.max_x;
+    envelope[2] = box.min_y;
+    envelope[3] = box.max_y;
     unsigned char* p = reinterpret_cast<unsigned char*>(blob.data());
     p[0] = 'G';
     p[1] = 'P';
@@ -366,16 +454,6 @@ std::string gpkg_geometry(GEOSContextHandle_t ctx, GEOSWKBWriter* writer, const 
     p[3] = 0x03; // little endian, envelope [min x, max x, min y, max y]
     // p[4..7]: srs_id, filled in when written
     std::memcpy(p + 8, envelope, 32); // x86-64 and arm64 are little endian
-    p += 40;
-    if (wrap) {
-        const std::uint32_t type = static_cast<std::uint32_t>(target), one = 1;
-        p[0] = 1; // little endian
-        std::memcpy(p + 1, &type, 4);
-        std::memcpy(p + 5, &one, 4);
-        p += 9;
-    }
-    std::memcpy(p, wkb, size);
-    GEOSFree_r(ctx, wkb);
     return blob;
 }
 

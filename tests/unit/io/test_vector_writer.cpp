@@ -1,6 +1,8 @@
 // GpkgWriter: layers re-read with OGR, attribute tables, QGIS styles, metadata, atomicity.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <gdal_priv.h>
@@ -9,6 +11,7 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "io/gpkg_bulk.hpp"
 #include "soilrisk/core/crs.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/geos.hpp"
@@ -451,5 +454,69 @@ TEST_CASE("GpkgWriter packs the spatial index: SQLite checks it, filters find wh
         CHECK(sql_text(*ds, "SELECT count(*) FROM rtree_grid_geom") == "3562");
         CHECK(sql_text(*ds, "SELECT count(*) FROM rtree_grid_geom WHERE maxx < 10") == "1");
         CHECK(sql_text(*ds, "SELECT rtreecheck('rtree_grid_geom')") == "ok");
+    }
+}
+
+TEST_CASE("GeoPackage blobs carry GEOS's own WKB and the geometry's envelope", "[io][gpkg]") {
+    const auto ctx = geos::ctx();
+    std::unique_ptr<GEOSWKBWriter, void (*)(GEOSWKBWriter*)> wkb(
+        GEOSWKBWriter_create_r(ctx),
+        [](GEOSWKBWriter* w) { GEOSWKBWriter_destroy_r(geos::ctx(), w); });
+    GEOSWKBWriter_setOutputDimension_r(ctx, wkb.get(), 2);
+    GEOSWKBWriter_setByteOrder_r(ctx, wkb.get(), GEOS_WKB_NDR);
+    struct Case {
+        const char* wkt;
+        int target; // OGRwkbGeometryType
+        bool wrapped;
+    };
+    const Case cases[] = {
+        {"POINT (500000.5 3000000.25)", 1, false},
+        {"POINT Z (1 2 3)", 1, false},
+        {"LINESTRING (0 0, 10 5, 20 -5)", 2, false},
+        {"LINESTRING (0 0, 10 5, 20 -5)", 5, true},
+        {"POLYGON ((0 0, 100 0, 100 100, 0 100, 0 0), (10 10, 20 10, 20 20, 10 10))", 3, false},
+        {"POLYGON ((0 0, 100 0, 100 100, 0 100, 0 0))", 6, true},
+        {"MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)), ((5 5, 6 5, 6 7, 5 5), (5.5 5.2, 5.8 5.2, 5.8 "
+         "5.5, 5.5 5.2)))",
+         6, false},
+        {"MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)))", 3, false},
+        {"MULTIPOINT ((1 2), (3 -4))", 4, false},
+        {"MULTILINESTRING ((0 0, 1 1), (2 2, 3 5, 4 4))", 5, false},
+        {"GEOMETRYCOLLECTION (POINT (1 1), LINESTRING (0 0, 2 3))", 7, false},
+    };
+    for (const Case& c : cases) {
+        INFO(c.wkt << " as " << c.target);
+        const auto g = geos::from_wkt(c.wkt);
+        double env[4];
+        const std::string blob =
+            detail::gpkg_geometry(ctx, wkb.get(), g.get(), c.target, "t", 0, env);
+        const GEOSGeom_t* part = g.get();
+        if (!c.wrapped && GEOSGeomTypeId_r(ctx, g.get()) == GEOS_MULTIPOLYGON && c.target == 3)
+            part = GEOSGetGeometryN_r(ctx, g.get(), 0);
+        std::size_t n = 0;
+        unsigned char* ref = GEOSWKBWriter_write_r(ctx, wkb.get(), part, &n);
+        REQUIRE(ref);
+        const std::string expected(reinterpret_cast<const char*>(ref), n);
+        GEOSFree_r(ctx, ref);
+        const std::size_t header = 40 + (c.wrapped ? 9 : 0);
+        REQUIRE(blob.size() == header + n);
+        CHECK(blob.substr(0, 2) == "GP");
+        CHECK(blob.substr(header) == expected);
+        if (c.wrapped) {
+            CHECK(blob[40] == 1);
+            CHECK(static_cast<unsigned char>(blob[41]) == c.target);
+        }
+        double x0, x1, y0, y1;
+        GEOSGeom_getXMin_r(ctx, g.get(), &x0);
+        GEOSGeom_getXMax_r(ctx, g.get(), &x1);
+        GEOSGeom_getYMin_r(ctx, g.get(), &y0);
+        GEOSGeom_getYMax_r(ctx, g.get(), &y1);
+        CHECK(env[0] == x0);
+        CHECK(env[1] == x1);
+        CHECK(env[2] == y0);
+        CHECK(env[3] == y1);
+        double stored[4];
+        std::memcpy(stored, blob.data() + 8, 32);
+        CHECK(std::equal(stored, stored + 4, env));
     }
 }
