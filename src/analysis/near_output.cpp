@@ -61,7 +61,8 @@ std::vector<std::string> write_near_outputs(const NearResult& result, const io::
         const AreaCalculator area(farmland.crs, options.area);
         for (NearView v : {NearView::by_source, NearView::nearest}) {
             io::Table t = near_pieces_table(result, farmland, v, options, geoms);
-            w.add_layer(t.name, io::OutputGeometry::multipolygon, farmland.crs, t, geoms);
+            const std::string name = t.name;
+            w.add_layer(name, io::OutputGeometry::multipolygon, farmland.crs, std::move(t), geoms);
         }
         for (NearView v : {NearView::by_source, NearView::nearest}) {
             io::Table t = near_rings_table(result, v, area, geoms);

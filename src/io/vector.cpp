@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <gdal_priv.h>
 #include <geos_c.h>
 #include <ogrsf_frmts.h>
@@ -707,12 +708,15 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
         enum { keep, empty, invalid_skip, repaired, unrepairable } status = keep;
         std::string why;
     };
-    std::vector<Pending> batch;
+    // Batches are converted on the other cores while the next batch is fetched; their
+    // features are taken in read order. `converting` outlives the task (declared first).
+    std::vector<Pending> batch, converting;
+    std::future<void> conversion;
     std::int64_t n = 0;
-    auto flush = [&] {
-        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, batch.size(), 64), [&](const auto& r) {
+    auto convert = [&](std::vector<Pending>& items) {
+        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, items.size(), 64), [&](const auto& r) {
             for (std::size_t b = r.begin(); b != r.end(); ++b) {
-                Pending& pf = batch[b];
+                Pending& pf = items[b];
                 if (pf.status == Pending::empty) continue;
                 IngestedGeometry ig =
                     ingest_geometry(*pf.ogr, pf.kind, im.input.invalid, out.where(pf.feat.fid));
@@ -734,8 +738,9 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
                 pf.feat.geom = std::move(ig.geom);
             }
         });
-        for (Pending& pf : batch) {
-            const std::string where = out.where(pf.feat.fid);
+    };
+    auto take = [&](std::vector<Pending>& items) {
+        for (Pending& pf : items) {
             switch (pf.status) {
             case Pending::empty:
                 ++out.report.empty_or_null;
@@ -747,14 +752,14 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
             case Pending::unrepairable:
                 ++out.report.invalid;
                 ++out.report.skipped;
-                log_warning(where + ": invalid geometry (" + pf.why +
+                log_warning(out.where(pf.feat.fid) + ": invalid geometry (" + pf.why +
                             ") could not be repaired; feature skipped");
                 continue;
             case Pending::repaired:
                 ++out.report.invalid;
                 ++out.report.repaired;
                 out.report.repaired_fids.push_back(pf.feat.fid);
-                log_debug(where + ": repaired invalid geometry (" + pf.why + ")");
+                log_debug(out.where(pf.feat.fid) + ": repaired invalid geometry (" + pf.why + ")");
                 break;
             case Pending::keep:
                 break;
@@ -762,7 +767,20 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
             kinds.insert(pf.kind);
             out.features.push_back(std::move(pf.feat));
         }
-        batch.clear();
+        items.clear();
+    };
+    auto flush = [&](bool last) {
+        if (conversion.valid()) {
+            conversion.get();
+            take(converting);
+        }
+        if (last) {
+            convert(batch);
+            take(batch);
+            return;
+        }
+        std::swap(batch, converting);
+        conversion = std::async(std::launch::async, [&] { convert(converting); });
     };
     auto fetch = [&](OGRFeature* f) {
         ++n;
@@ -804,7 +822,7 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
             }
         }
         batch.push_back(std::move(pf));
-        if (batch.size() >= 8192) flush();
+        if (batch.size() >= 8192) flush(false);
     };
 
     // A truncated or damaged file makes OGR report a failure and then return features
@@ -868,7 +886,7 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
         }
         im.layer->SetSpatialFilter(nullptr);
     }
-    flush();
+    flush(true);
     if (filtered)
         std::stable_sort(out.features.begin(), out.features.end(),
                          [](const Feature& a, const Feature& b) { return a.fid < b.fid; });

@@ -547,8 +547,10 @@ struct GpkgWriter::Impl {
         return *l;
     }
 
+    // `take_rows`: the rows of `table`, when the caller gives them up (no copy kept).
     void write_layer(const std::string& name, OutputGeometry type, const Crs& crs,
-                     const Table& table, const std::vector<const GEOSGeom_t*>& geometries) {
+                     const Table& table, const std::vector<const GEOSGeom_t*>& geometries,
+                     std::vector<std::vector<Value>>* take_rows) {
         const bool spatial = type != OutputGeometry::none;
         const OGRwkbGeometryType gtype = ogr_type(type);
         std::vector<std::string> opts;
@@ -577,7 +579,7 @@ struct GpkgWriter::Impl {
         }
 
         if (!pg) {
-            add_bulk(name, spatial, gtype, table, geometries, types);
+            add_bulk(name, spatial, gtype, table, geometries, types, take_rows);
             return;
         }
         // PostGIS (inside the writer's own transaction): features are made in parallel, a
@@ -633,7 +635,8 @@ struct GpkgWriter::Impl {
     /// and inserted in bulk when the file is finished (gpkg_bulk).
     void add_bulk(const std::string& name, bool spatial, OGRwkbGeometryType gtype,
                   const Table& table, const std::vector<const GEOSGeom_t*>& geometries,
-                  const std::vector<OGRFieldType>& types) {
+                  const std::vector<OGRFieldType>& types,
+                  std::vector<std::vector<Value>>* take_rows) {
         detail::BulkRows b;
         b.table = name;
         b.spatial = spatial;
@@ -641,9 +644,13 @@ struct GpkgWriter::Impl {
             b.columns.push_back(table.columns[c].name);
             b.kinds.push_back(types[c] == OFTInteger64 ? 'i' : types[c] == OFTReal ? 'r' : 's');
         }
-        b.rows = table.rows;
+        const std::size_t n_rows = table.rows.size();
+        if (take_rows)
+            b.rows = std::move(*take_rows);
+        else
+            b.rows = table.rows;
         if (spatial) {
-            const std::size_t n = table.rows.size();
+            const std::size_t n = n_rows;
             b.geometry.resize(n);
             std::vector<std::array<double, 4>> env(n);
             std::vector<std::exception_ptr> errors(n);
@@ -752,6 +759,17 @@ const std::string& GpkgWriter::path() const {
 
 void GpkgWriter::add_layer(const std::string& name, OutputGeometry type, const Crs& crs,
                            const Table& table, const std::vector<const GEOSGeom_t*>& geometries) {
+    add_layer(name, type, crs, table, geometries, nullptr);
+}
+
+void GpkgWriter::add_layer(const std::string& name, OutputGeometry type, const Crs& crs,
+                           Table&& table, const std::vector<const GEOSGeom_t*>& geometries) {
+    add_layer(name, type, crs, table, geometries, &table.rows);
+}
+
+void GpkgWriter::add_layer(const std::string& name, OutputGeometry type, const Crs& crs,
+                           const Table& table, const std::vector<const GEOSGeom_t*>& geometries,
+                           std::vector<std::vector<Value>>* take_rows) {
     impl_->require_open("add_layer");
     if (name.empty()) throw std::logic_error("GpkgWriter::add_layer: empty layer name");
     if (name == k_styles_table || name == k_about_table)
@@ -770,7 +788,7 @@ void GpkgWriter::add_layer(const std::string& name, OutputGeometry type, const C
                                    std::to_string(row.size()) + " values for " +
                                    std::to_string(table.columns.size()) + " columns");
 
-    impl_->write([&] { impl_->write_layer(name, type, crs, table, geometries); });
+    impl_->write([&] { impl_->write_layer(name, type, crs, table, geometries, take_rows); });
     if (!spatial || !impl_->styles.styler) return;
     std::vector<std::string> fields;
     for (const auto& c : table.columns)

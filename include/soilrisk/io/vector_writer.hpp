@@ -113,6 +113,9 @@ class GpkgWriter {
     /// ("layer_styles", "soilrisk_about") or sizes that do not match.
     void add_layer(const std::string& name, OutputGeometry type, const Crs& crs, const Table& table,
                    const std::vector<const GEOSGeom_t*>& geometries);
+    /// The same, taking the table's rows instead of copying them (large layers).
+    void add_layer(const std::string& name, OutputGeometry type, const Crs& crs, Table&& table,
+                   const std::vector<const GEOSGeom_t*>& geometries);
 
     /// Stores a QGIS style (QML text: a whole <qgis> document) for `layer` in the
     /// layer_styles table, with QGIS's own schema (the one QGIS creates when it saves a
@@ -147,6 +150,9 @@ class GpkgWriter {
     const std::string& path() const;
 
   private:
+    void add_layer(const std::string& name, OutputGeometry type, const Crs& crs, const Table& table,
+                   const std::vector<const GEOSGeom_t*>& geometries,
+                   std::vector<std::vector<Value>>* take_rows);
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
