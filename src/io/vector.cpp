@@ -238,6 +238,8 @@ struct VectorReader::Impl {
     bool sql_result = false;      // `layer` is a result set of input.sql (released on close)
     int fid_field = -1;           // OGR field that holds the feature ids (SQL results)
     std::vector<int> ogr_index;   // OGR field index of each entry of `fields`
+    bool check_utf8 = false;      // strings to be checked for UTF-8 as they are read
+    bool utf8_declared = false;   // ... where the source or the user said UTF-8
 
     Impl() = default;
     Impl(const Impl&) = delete;
@@ -251,6 +253,7 @@ struct VectorReader::Impl {
     void open();
     void pick_layer();
     void resolve_encoding();
+    void fall_back_to_gbk(bool declared);
     void resolve_crs();
     void check_plausible();
 };
@@ -441,33 +444,26 @@ void VectorReader::Impl::resolve_encoding() {
         if (defn->GetFieldDefn(i)->GetType() == OFTString) string_fields.push_back(i);
         if (!detail::is_valid_utf8(defn->GetFieldDefn(i)->GetNameRef())) invalid_name = true;
     }
-    bool invalid = invalid_name;
-    if (!invalid && !string_fields.empty()) {
-        CplErrorCapture read_errors;
-        layer->SetIgnoredFields(std::vector<const char*>{"OGR_GEOMETRY", nullptr}.data());
-        layer->ResetReading();
-        for (auto& f : *layer) {
-            for (int i : string_fields) {
-                if (f->IsFieldSetAndNotNull(i) && !detail::is_valid_utf8(f->GetFieldAsString(i))) {
-                    invalid = true;
-                    break;
-                }
-            }
-            if (invalid) break;
+    if (!invalid_name) {
+        // The strings themselves are checked as they are read (read() falls back to GBK
+        // if any is not UTF-8): a pass over the whole layer here would read all of it,
+        // also when only a part is wanted.
+        check_utf8 = !string_fields.empty();
+        utf8_declared = declared.has_value();
+        if (!check_utf8) {
+            if (!declared && raw_strings) encoding_source = "UTF-8 check (text is valid UTF-8)";
+            if (declared) encoding = "UTF-8";
+        } else if (declared) {
+            encoding = "UTF-8";
         }
-        layer->SetIgnoredFields(nullptr);
-        layer->ResetReading();
-        if (!read_errors.failure().empty())
-            throw DataError(what() + ", layer " + layer_name + ": the file cannot be read (" +
-                            read_errors.failure() +
-                            "); it looks truncated or damaged, export the layer again (for a "
-                            "shapefile: the .shp, .shx and .dbf together)");
-    }
-    if (!invalid) {
-        if (!declared && raw_strings) encoding_source = "UTF-8 check (text is valid UTF-8)";
-        if (declared) encoding = "UTF-8";
         return;
     }
+    fall_back_to_gbk(declared.has_value());
+}
+
+// Text that should be UTF-8 is not: almost always GBK from a Chinese-locale Windows
+// program.
+void VectorReader::Impl::fall_back_to_gbk(bool declared) {
     encoding = "GB18030";
     if (declared) {
         warnings.push_back(what() + ": text is not valid UTF-8 although " + encoding_source +
@@ -690,9 +686,12 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
 
     std::optional<Transform> transform;
     if (!im.crs.empty() && !out.crs.same_as(im.crs)) transform.emplace(im.crs, out.crs);
+    // Text to be checked for UTF-8 is kept as it is read, then decoded as GBK if any of
+    // it is not UTF-8.
     std::unique_ptr<detail::Decoder> decoder;
-    if (im.raw_strings || im.encoding != "UTF-8")
+    if (!im.check_utf8 && (im.raw_strings || im.encoding != "UTF-8"))
         decoder = std::make_unique<detail::Decoder>(im.encoding);
+    bool not_utf8 = false;
 
     const std::int64_t total = std::max<std::int64_t>(1, im.layer->GetFeatureCount(FALSE));
     OGRFeatureDefn* defn = im.layer->GetLayerDefn();
@@ -817,7 +816,12 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
                 break;
             default: {
                 const char* raw = f->GetFieldAsString(i);
-                feat.values[k] = decoder ? decoder->decode(raw) : std::string(raw);
+                if (decoder) {
+                    feat.values[k] = decoder->decode(raw);
+                } else {
+                    if (im.check_utf8 && !not_utf8 && !detail::is_valid_utf8(raw)) not_utf8 = true;
+                    feat.values[k] = std::string(raw);
+                }
             }
             }
         }
@@ -902,6 +906,22 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
             out.kind = *kinds.begin();
         else if (kinds.size() > 1)
             out.kind = GeometryKind::mixed;
+    }
+    if (im.check_utf8) {
+        if (not_utf8) {
+            im.fall_back_to_gbk(im.utf8_declared);
+            log_warning(im.warnings.back());
+            out.report.warnings.push_back(im.warnings.back());
+            decoder = std::make_unique<detail::Decoder>(im.encoding);
+            for (auto& feat : out.features)
+                for (auto& v : feat.values)
+                    if (auto* text = std::get_if<std::string>(&v)) *text = decoder->decode(*text);
+        } else if (!im.utf8_declared && im.raw_strings) {
+            im.encoding_source = "UTF-8 check (text is valid UTF-8)";
+        }
+        im.check_utf8 = false; // decided: a second read uses the same encoding
+        out.report.encoding = im.encoding;
+        out.report.encoding_source = im.encoding_source;
     }
     if (decoder && decoder->invalid_sequences() > 0) {
         const std::string w = out.where() + ": " + std::to_string(decoder->invalid_sequences()) +
