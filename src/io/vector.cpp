@@ -253,6 +253,7 @@ struct VectorReader::Impl {
     void open();
     void pick_layer();
     void resolve_encoding();
+    void confirm_utf8();
     void fall_back_to_gbk(bool declared);
     void resolve_crs();
     void check_plausible();
@@ -450,15 +451,16 @@ void VectorReader::Impl::resolve_encoding() {
         // also when only a part is wanted.
         check_utf8 = !string_fields.empty();
         utf8_declared = declared.has_value();
-        if (!check_utf8) {
-            if (!declared && raw_strings) encoding_source = "UTF-8 check (text is valid UTF-8)";
-            if (declared) encoding = "UTF-8";
-        } else if (declared) {
-            encoding = "UTF-8";
-        }
+        if (declared) encoding = "UTF-8";
+        if (!check_utf8) confirm_utf8();
         return;
     }
     fall_back_to_gbk(declared.has_value());
+}
+
+// The text is UTF-8: a file that said nothing is recorded as checked.
+void VectorReader::Impl::confirm_utf8() {
+    if (!utf8_declared && raw_strings) encoding_source = "UTF-8 check (text is valid UTF-8)";
 }
 
 // Text that should be UTF-8 is not: almost always GBK from a Chinese-locale Windows
@@ -916,8 +918,8 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
             for (auto& feat : out.features)
                 for (auto& v : feat.values)
                     if (auto* text = std::get_if<std::string>(&v)) *text = decoder->decode(*text);
-        } else if (!im.utf8_declared && im.raw_strings) {
-            im.encoding_source = "UTF-8 check (text is valid UTF-8)";
+        } else {
+            im.confirm_utf8();
         }
         im.check_utf8 = false; // decided: a second read uses the same encoding
         out.report.encoding = im.encoding;
