@@ -356,7 +356,8 @@ NearResult near_analysis(const io::Layer& farmland, const io::Layer& sources,
             for (std::size_t i = lo; i <= std::min(hi, k); ++i) {
                 const Geom* ring = res.sources[s].rings[i].get();
                 if (!ring) continue;
-                geos::GeomPtr g = spatial::polygonal(spatial::intersection(parcel, ring, grid));
+                geos::GeomPtr g =
+                    spatial::polygonal(spatial::intersection_near(parcel, ring, grid));
                 if (!g) continue;
                 const double a = calc.area_m2(g.get());
                 if (!(a > 0)) continue;
@@ -383,7 +384,8 @@ NearResult near_analysis(const io::Layer& farmland, const io::Layer& sources,
         for (std::size_t i = first_piece; i < out.pieces.size(); ++i) {
             const NearPiece& piece = out.pieces[i];
             const Geom* base = piece.geom ? piece.geom.get() : parcel;
-            geos::GeomPtr g = spatial::polygonal(spatial::intersection(base, w.region.get(), grid));
+            geos::GeomPtr g =
+                spatial::polygonal(spatial::intersection_near(base, w.region.get(), grid));
             if (!g) continue;
             const double a = calc.area_m2(g.get());
             if (!(a > 0)) continue;

@@ -1,4 +1,5 @@
 #include "io/gdal_util.hpp"
+#include "io/simple_polygon.hpp"
 
 #include <cpl_error.h>
 #include <geos_c.h>
@@ -112,7 +113,9 @@ IngestedGeometry ingest_geometry(const OGRGeometry& g, GeometryKind kind, Invali
     if (!out.geom)
         throw DataError(where + ": geometry cannot be converted (" +
                         std::string(geos::last_error()) + ")");
+    // Most parcels are one simple ring, proven valid without GEOS's full check.
     if ((kind == GeometryKind::polygon || kind == GeometryKind::line) &&
+        !(kind == GeometryKind::polygon && detail::proven_simple_polygon(ctx, out.geom.get())) &&
         GEOSisValid_r(ctx, out.geom.get()) != 1) {
         char* reason = GEOSisValidReason_r(ctx, out.geom.get());
         out.why = reason ? reason : "invalid";

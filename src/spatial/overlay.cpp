@@ -2,7 +2,10 @@
 
 #include <geos_c.h>
 
+#include <algorithm>
+
 #include "soilrisk/core/error.hpp"
+#include "soilrisk/spatial/index.hpp"
 
 namespace soilrisk::spatial {
 
@@ -11,6 +14,34 @@ geos::GeomPtr intersection(const geos::Geom* a, const geos::Geom* b, double grid
     if (grid_size > 0)
         return geos::check(GEOSIntersectionPrec_r(ctx, a, b, grid_size), "intersection");
     return geos::check(GEOSIntersection_r(ctx, a, b), "intersection");
+}
+
+geos::GeomPtr intersection_near(const geos::Geom* a, const geos::Geom* b, double grid_size) {
+    const auto ctx = geos::ctx();
+    const Extent ea = envelope(a), eb = envelope(b);
+    const double size = std::max(ea.max_x - ea.min_x, ea.max_y - ea.min_y);
+    const double margin = 0.05 * size + 4 * grid_size;
+    if (!ea.valid() || !eb.valid() || !(size > 0) || !(margin > 0))
+        return intersection(a, b, grid_size);
+    const Extent window{ea.min_x - margin, ea.min_y - margin, ea.max_x + margin, ea.max_y + margin};
+    if (eb.min_x >= window.min_x && eb.min_y >= window.min_y && eb.max_x <= window.max_x &&
+        eb.max_y <= window.max_y)
+        return intersection(a, b, grid_size); // b is small already
+    if (eb.min_x > ea.max_x || eb.max_x < ea.min_x || eb.min_y > ea.max_y || eb.max_y < ea.min_y)
+        return geos::check(GEOSGeom_createEmptyPolygon_r(ctx), "empty polygon");
+    geos::GeomPtr part(
+        GEOSClipByRect_r(ctx, b, window.min_x, window.min_y, window.max_x, window.max_y));
+    if (part) {
+        if (GEOSisEmpty_r(ctx, part.get()) == 1)
+            return geos::check(GEOSGeom_createEmptyPolygon_r(ctx), "empty polygon");
+        const int type = GEOSGeomTypeId_r(ctx, part.get());
+        if (type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON) {
+            geos::GeomPtr out(grid_size > 0 ? GEOSIntersectionPrec_r(ctx, a, part.get(), grid_size)
+                                            : GEOSIntersection_r(ctx, a, part.get()));
+            if (out) return out;
+        }
+    }
+    return intersection(a, b, grid_size);
 }
 
 geos::GeomPtr difference(const geos::Geom* a, const geos::Geom* b, double grid_size) {

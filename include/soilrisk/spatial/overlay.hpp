@@ -13,6 +13,14 @@ namespace soilrisk::spatial {
 /// a ∩ b. `grid_size` > 0 snap-rounds the result (and the noding) to that grid, in CRS
 /// units; 0 keeps full floating precision. Throws Error naming the operation on failure.
 geos::GeomPtr intersection(const geos::Geom* a, const geos::Geom* b, double grid_size = 0);
+/// a ∩ b for a small `a` and a large `b` (a ring around a source, a region): `b` is first
+/// cut to a rectangle around `a`'s envelope (GEOS rectangle clipping, which keeps `b`'s
+/// own vertices and edges inside the rectangle), so that OverlayNG nodes only the part of
+/// `b` near `a`. The rectangle clears `a` by 5 % of its size (and 4 grid cells), so no new
+/// edge comes near `a`: the same point set as intersection(a, b), at a fraction of the
+/// cost when `b` has many more vertices than `a`. Falls back to intersection(a, b) when
+/// the clipped part is not polygonal or the overlay of it fails.
+geos::GeomPtr intersection_near(const geos::Geom* a, const geos::Geom* b, double grid_size = 0);
 /// a \ b, as intersection().
 geos::GeomPtr difference(const geos::Geom* a, const geos::Geom* b, double grid_size = 0);
 /// Union of the geometries (polygons: one (Multi)Polygon). Empty input: empty collection.

@@ -107,6 +107,36 @@ TEST_CASE("overlay keeps only polygons of positive area", "[spatial][overlay]") 
     CHECK(planar_area(s.get()) == Approx(100));
 }
 
+TEST_CASE("intersection near a small polygon equals the whole intersection", "[spatial][overlay]") {
+    // Parcels of 100 m astride the 1000 m circle of an annulus (1000-2000 m around a
+    // point), one inside the hole, one outside, one covering the hole's edge twice.
+    const auto centre = geos::from_wkt("POINT (500000 2700000)");
+    const auto inner = buffer(centre.get(), 1000, 64), outer = buffer(centre.get(), 2000, 64);
+    const auto annulus = difference(outer.get(), inner.get());
+    int compared = 0;
+    for (int k = 0; k < 36; ++k) {
+        const double a = k * std::numbers::pi / 18, r = 950 + 5 * k;
+        const double x = 500000 + r * std::cos(a), y = 2700000 + r * std::sin(a);
+        auto parcel = rectangle(x - 50, y - 40, x + 50, y + 60);
+        const auto whole = polygonal(intersection(parcel.get(), annulus.get()));
+        const auto near = polygonal(intersection_near(parcel.get(), annulus.get()));
+        REQUIRE(bool(whole) == bool(near));
+        if (!whole) continue;
+        CHECK(planar_area(near.get()) == Approx(planar_area(whole.get())).epsilon(1e-12));
+        auto sym = GEOSSymDifference_r(geos::ctx(), near.get(), whole.get());
+        CHECK(planar_area(geos::GeomPtr(sym).get()) < 1e-6);
+        ++compared;
+    }
+    CHECK(compared == 36);
+    // Far away: empty; a big `a` beside a small `b`: the plain intersection.
+    auto far = rectangle(0, 0, 10, 10);
+    CHECK(polygonal(intersection_near(far.get(), annulus.get())) == nullptr);
+    auto big = rectangle(400000, 2600000, 600000, 2800000);
+    const auto all = polygonal(intersection_near(big.get(), annulus.get()));
+    REQUIRE(all);
+    CHECK(planar_area(all.get()) == Approx(planar_area(annulus.get())).epsilon(1e-12));
+}
+
 TEST_CASE("nearest regions: half-planes between points, polygon insides", "[spatial][nearest]") {
     auto p0 = geos::from_wkt("POINT (0 0)");
     auto p1 = geos::from_wkt("POINT (1000 0)");
