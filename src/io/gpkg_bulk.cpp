@@ -129,6 +129,8 @@ class Writer {
         return sqlite3_column_int(s.get(), 0);
     }
     void commit() { exec("COMMIT"); }
+    /// The most parameters one statement may have in this SQLite build.
+    int variable_limit() { return sqlite3_limit(db_.get(), SQLITE_LIMIT_VARIABLE_NUMBER, -1); }
     [[noreturn]] void fail(const char* what) {
         throw IoError(std::string(what) + " in '" + display_ + "' (" + sqlite3_errmsg(db_.get()) +
                       ")");
@@ -259,49 +261,67 @@ void insert_rows(Writer& w, BulkRows& b) {
     }
     for (const auto& tr : triggers)
         w.exec("DROP TRIGGER " + quote_ident(tr.first));
-    std::string sql = "INSERT INTO " + t;
-    sql += b.spatial ? " (\"fid\", \"geom\"" : " (\"fid\"";
-    std::string params = b.spatial ? "?, ?" : "?";
+    // Many rows per statement: SQLite's per-statement work (and the AUTOINCREMENT
+    // bookkeeping of GDAL's fid column) is paid once per batch instead of once per row.
+    std::string head = "INSERT INTO " + t;
+    head += b.spatial ? " (\"fid\", \"geom\"" : " (\"fid\"";
+    std::string params = b.spatial ? "(?, ?" : "(?";
     for (const auto& c : b.columns) {
-        sql += ", " + quote_ident(c);
+        head += ", " + quote_ident(c);
         params += ", ?";
     }
-    Stmt ins = w.prepare(sql + ") VALUES (" + params + ")");
+    params += ")";
     const int first = b.spatial ? 3 : 2;
-    for (std::size_t r = 0; r < b.rows.size(); ++r) {
-        sqlite3_stmt* s = ins.get();
-        sqlite3_bind_int64(s, 1, std::int64_t(r + 1));
-        if (b.spatial) {
-            std::string& g = b.geometry[r];
-            if (g.empty()) {
-                sqlite3_bind_null(s, 2);
-            } else {
-                const std::int32_t id = srs_id;
-                std::memcpy(g.data() + 4, &id, 4);
-                sqlite3_bind_blob(s, 2, g.data(), int(g.size()), SQLITE_STATIC);
+    const int per_row = first - 1 + int(b.columns.size());
+    const std::size_t batch =
+        std::clamp<std::size_t>(std::size_t(w.variable_limit() / per_row), 1, 64);
+    auto statement = [&](std::size_t rows) {
+        std::string sql = head + ") VALUES ";
+        for (std::size_t i = 0; i < rows; ++i)
+            sql += (i ? ", " : "") + params;
+        return w.prepare(sql);
+    };
+    Stmt full = statement(batch), rest;
+    for (std::size_t r0 = 0; r0 < b.rows.size(); r0 += batch) {
+        const std::size_t count = std::min(batch, b.rows.size() - r0);
+        if (count != batch) rest = statement(count);
+        sqlite3_stmt* s = count == batch ? full.get() : rest.get();
+        for (std::size_t i = 0; i < count; ++i) {
+            const std::size_t r = r0 + i;
+            const int base = int(i) * per_row;
+            sqlite3_bind_int64(s, base + 1, std::int64_t(r + 1));
+            if (b.spatial) {
+                std::string& g = b.geometry[r];
+                if (g.empty()) {
+                    sqlite3_bind_null(s, base + 2);
+                } else {
+                    const std::int32_t id = srs_id;
+                    std::memcpy(g.data() + 4, &id, 4);
+                    sqlite3_bind_blob(s, base + 2, g.data(), int(g.size()), SQLITE_STATIC);
+                }
             }
-        }
-        for (std::size_t c = 0; c < b.columns.size(); ++c) {
-            const Value& v = b.rows[r][c];
-            const int k = first + int(c);
-            if (std::holds_alternative<std::monostate>(v)) {
-                sqlite3_bind_null(s, k);
-            } else if (b.kinds[c] == 'i') {
-                sqlite3_bind_int64(s, k, std::get<std::int64_t>(v));
-            } else if (b.kinds[c] == 'r') {
-                const double d = std::holds_alternative<double>(v)
-                                     ? std::get<double>(v)
-                                     : static_cast<double>(std::get<std::int64_t>(v));
-                sqlite3_bind_double(s, k, d);
-            } else if (const auto* text = std::get_if<std::string>(&v)) {
-                sqlite3_bind_text(s, k, text->data(), int(text->size()), SQLITE_STATIC);
-            } else {
-                char buf[64];
-                if (const auto* i = std::get_if<std::int64_t>(&v))
-                    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(*i));
-                else
-                    std::snprintf(buf, sizeof buf, "%.17g", std::get<double>(v));
-                sqlite3_bind_text(s, k, buf, -1, SQLITE_TRANSIENT);
+            for (std::size_t c = 0; c < b.columns.size(); ++c) {
+                const Value& v = b.rows[r][c];
+                const int k = base + first + int(c);
+                if (std::holds_alternative<std::monostate>(v)) {
+                    sqlite3_bind_null(s, k);
+                } else if (b.kinds[c] == 'i') {
+                    sqlite3_bind_int64(s, k, std::get<std::int64_t>(v));
+                } else if (b.kinds[c] == 'r') {
+                    const double d = std::holds_alternative<double>(v)
+                                         ? std::get<double>(v)
+                                         : static_cast<double>(std::get<std::int64_t>(v));
+                    sqlite3_bind_double(s, k, d);
+                } else if (const auto* text = std::get_if<std::string>(&v)) {
+                    sqlite3_bind_text(s, k, text->data(), int(text->size()), SQLITE_STATIC);
+                } else {
+                    char buf[64];
+                    if (const auto* n = std::get_if<std::int64_t>(&v))
+                        std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(*n));
+                    else
+                        std::snprintf(buf, sizeof buf, "%.17g", std::get<double>(v));
+                    sqlite3_bind_text(s, k, buf, -1, SQLITE_TRANSIENT);
+                }
             }
         }
         w.step(s);

@@ -411,6 +411,12 @@ TEST_CASE("GpkgWriter packs the spatial index: SQLite checks it, filters find wh
         CHECK(sql_text(*ds, "SELECT count(*) FROM rtree_grid_geom") ==
               "3562"); // 38 rows without geometry
         CHECK(sql_text(*ds, "SELECT count(*) FROM rtree_one_geom") == "1");
+        // Rows go in many to a statement (3600 = 56 x 64 + 16): every row once, in order.
+        CHECK(sql_text(*ds, "SELECT count(*) FROM grid WHERE k = fid - 1") == "3600");
+        CHECK(sql_text(*ds, "SELECT count(*) FROM grid WHERE (geom IS NULL) = (k % 97 = 5)") ==
+              "3600");
+        CHECK(sql_text(*ds, "SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = "
+                            "'grid'") == "3600");
         CHECK(sql_text(*ds, "SELECT count(*) FROM rtree_none_geom") == "0");
         // Depth 2 in the root node's first two bytes (SQLite's format).
         CHECK(sql_text(*ds, "SELECT hex(substr(data, 1, 2)) FROM rtree_grid_geom_node WHERE "
