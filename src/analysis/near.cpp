@@ -638,29 +638,33 @@ io::Table near_pieces_table(const NearResult& res, const io::Layer& farmland, Ne
         t.columns.push_back({c, c, c, -1});
     const int pid = field_for(farmland, "id", {"parcel_id", "dkbm", "tbbh"});
     const auto& pieces = view == NearView::by_source ? res.pieces : res.nearest;
-    geometries.clear();
-    geometries.reserve(pieces.size());
-    t.rows.reserve(pieces.size());
-    for (const auto& p : pieces) {
-        const NearSource& s = res.sources[p.source];
-        const NearRing& r = res.rings[p.ring];
-        const io::Feature& f = farmland.features[p.parcel];
-        const double whole = res.parcel_area_m2[p.parcel];
-        std::vector<io::Value> row = {s.id,
-                                      s.name,
-                                      r.from_m,
-                                      r.to_m,
-                                      pid >= 0 ? f.values[pid] : io::Value(f.fid),
-                                      std::int64_t(res.parcel_category[p.parcel])};
-        for (int b : by_fields)
-            row.push_back(f.values[b]);
-        for (double v :
-             {p.area_m2, m2_to_mu(p.area_m2), m2_to_ha(p.area_m2), whole, m2_to_mu(whole),
-              m2_to_ha(whole), whole > 0 ? std::min(1.0, p.area_m2 / whole) : 0.0, p.distance_m})
-            row.push_back(v);
-        t.rows.push_back(std::move(row));
-        geometries.push_back(p.geom ? p.geom.get() : f.geom.get());
-    }
+    // Rows built side by side (each from its own piece), in the pieces' order.
+    geometries.assign(pieces.size(), nullptr);
+    t.rows.resize(pieces.size());
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, pieces.size(), 2048), [&](const auto& rg) {
+        for (std::size_t i = rg.begin(); i != rg.end(); ++i) {
+            const NearPiece& p = pieces[i];
+            const NearSource& s = res.sources[p.source];
+            const NearRing& r = res.rings[p.ring];
+            const io::Feature& f = farmland.features[p.parcel];
+            const double whole = res.parcel_area_m2[p.parcel];
+            std::vector<io::Value>& row = t.rows[i];
+            row.reserve(t.columns.size());
+            row = {s.id,
+                   s.name,
+                   r.from_m,
+                   r.to_m,
+                   pid >= 0 ? f.values[pid] : io::Value(f.fid),
+                   std::int64_t(res.parcel_category[p.parcel])};
+            for (int b : by_fields)
+                row.push_back(f.values[b]);
+            for (double v : {p.area_m2, m2_to_mu(p.area_m2), m2_to_ha(p.area_m2), whole,
+                             m2_to_mu(whole), m2_to_ha(whole),
+                             whole > 0 ? std::min(1.0, p.area_m2 / whole) : 0.0, p.distance_m})
+                row.push_back(v);
+            geometries[i] = p.geom ? p.geom.get() : f.geom.get();
+        }
+    });
     return t;
 }
 
