@@ -49,6 +49,11 @@ void write_text_file(const std::string& text, const std::string& path, bool over
 /// Escapes &, <, >, " and ' for XML and HTML text and attribute values.
 std::string xml_escape(const std::string& s);
 
+/// Waits until outputs replaced by commit() are removed. A replaced output over 16 MiB
+/// is unlinked on a thread of its own (the kernel frees its pages while the program goes
+/// on); the program's end waits for it anyway.
+void wait_for_replaced_outputs();
+
 /// Removes every temporary output still pending in this process (for signal handlers:
 /// async-signal-safe, uses only unlink on a fixed-size registry). The AtomicOutput objects
 /// stay valid; the handler is expected to end the process afterwards.

@@ -93,6 +93,22 @@ TEST_CASE("AtomicOutput with overwrite replaces the output only on commit", "[io
     CHECK(dir.count() == 1);
 }
 
+TEST_CASE("AtomicOutput replaces a large output and removes the old file on another thread",
+          "[io][output]") {
+    ScratchDir dir("atomic-large");
+    const std::string final_path = dir.file("pieces.gpkg");
+    const std::string old_text(20 << 20, 'o'); // over the 16 MiB threshold
+    write_text(final_path, old_text);
+    AtomicOutput out(final_path, true);
+    write_text(out.temp_path(), "new");
+    CHECK(read_text(final_path) == old_text);
+    out.commit();
+    CHECK(read_text(final_path) == "new");
+    soilrisk::io::wait_for_replaced_outputs();
+    CHECK(dir.count() == 1); // the old file's second name is gone
+    CHECK(fs::file_size(final_path) == 3);
+}
+
 TEST_CASE("AtomicOutput destroyed before commit removes its temporary and keeps the old output",
           "[io][output]") {
     ScratchDir dir("atomic-fail");
