@@ -303,6 +303,20 @@ NearResult near_analysis(const io::Layer& farmland, const io::Layer& sources,
         return d;
     };
 
+    // `pg` contains the parcel: first its envelope, a rectangle of 4 edges, is tried (a
+    // rectangle inside means the parcel inside), then the parcel itself.
+    auto contains_parcel = [&](const GEOSPreparedGeometry* pg, std::uint32_t p) {
+        const auto c = geos::ctx();
+        const Extent& b = boxes[p];
+        if (b.max_x > b.min_x && b.max_y > b.min_y) {
+            geos::GeomPtr box(GEOSGeom_createRectangle_r(c, b.min_x, b.min_y, b.max_x, b.max_y));
+            if (box && GEOSPreparedContains_r(c, pg, box.get()) == 1) return true;
+        }
+        const int r = GEOSPreparedContains_r(c, pg, farmland.features[p].geom.get());
+        if (r == 2) throw Error("GEOS contains failed: " + std::string(geos::last_error()));
+        return r == 1;
+    };
+
     auto process = [&](std::uint32_t s, std::uint32_t p, ChunkOut& out) {
         const auto c = geos::ctx();
         const SourceWork& w = work[s];
@@ -336,7 +350,7 @@ NearResult near_analysis(const io::Layer& farmland, const io::Layer& sources,
             } else {
                 const GEOSPreparedGeometry* pg =
                     j == 0 ? prepared.get(s * slots) : prepared.get(s * slots + j);
-                if (GEOSPreparedContains_r(c, pg, parcel) == 1) {
+                if (contains_parcel(pg, p)) {
                     hi = j;
                     break;
                 }
@@ -375,7 +389,7 @@ NearResult near_analysis(const io::Layer& farmland, const io::Layer& sources,
         if (out.pieces.size() == first_piece) return;
         // Nearest-source view: the pieces within this source's region.
         const GEOSPreparedGeometry* region = prepared.get(s * slots + k + 1);
-        if (single || GEOSPreparedContains_r(c, region, parcel) == 1) {
+        if (single || contains_parcel(region, p)) {
             for (std::size_t i = first_piece; i < out.pieces.size(); ++i)
                 out.nearest.push_back(out.pieces[i]);
             return;
