@@ -746,7 +746,13 @@ GpkgWriter::GpkgWriter(std::string path, bool overwrite) {
     QuietGdal quiet;
     GDALDriver* driver = GetGDALDriverManager()->GetDriverByName("GPKG");
     if (!driver) throw IoError("the GDAL GeoPackage driver is not available");
-    impl_->ds.reset(driver->Create(impl_->out->temp_path().c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+    {
+        // 16 KiB pages instead of SQLite's 4 KiB: several features of 20-60 vertices per
+        // page, about a tenth faster to fill (a user's own OGR_SQLITE_PRAGMA wins).
+        CPLConfigOptionSetter pages("OGR_SQLITE_PRAGMA", "page_size=16384", true);
+        impl_->ds.reset(
+            driver->Create(impl_->out->temp_path().c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+    }
     if (!impl_->ds)
         throw IoError("cannot create GeoPackage '" + impl_->display + "'" + gdal_message());
 }
