@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <geos_c.h>
-#include <numeric>
 #include <vector>
 
 namespace soilrisk::io::detail {
@@ -41,19 +40,33 @@ bool proven_simple_polygon(GEOSContextHandle_t ctx, const geos::Geom* g) {
     const GEOSCoordSequence* seq = ring ? GEOSGeom_getCoordSeq_r(ctx, ring) : nullptr;
     unsigned int n = 0;
     if (!seq || GEOSCoordSeq_getSize_r(ctx, seq, &n) != 1 || n < 4) return false;
-    std::vector<double> raw(2 * std::size_t(n));
-    if (GEOSCoordSeq_copyToBuffer_r(ctx, seq, raw.data(), 0, 0) != 1) return false;
+    // Scratch space kept per thread: no allocation for the common small ring.
+    struct Edge {
+        double x0, x1, y0, y1;
+        std::size_t i;
+    };
+    thread_local std::vector<Pt> v;
+    thread_local std::vector<Edge> edges;
+    struct Trim { // a rare huge ring does not keep its memory
+        ~Trim() {
+            if (v.capacity() > (1u << 16)) std::vector<Pt>().swap(v);
+            if (edges.capacity() > (1u << 16)) std::vector<Edge>().swap(edges);
+        }
+    } trim;
+    v.resize(n);
+    static_assert(sizeof(Pt) == 2 * sizeof(double));
+    if (GEOSCoordSeq_copyToBuffer_r(ctx, seq, reinterpret_cast<double*>(v.data()), 0, 0) != 1)
+        return false;
 
     // Vertices without consecutive repeats; the ring must close.
-    std::vector<Pt> v;
-    v.reserve(n);
+    std::size_t m = 0;
     for (unsigned int i = 0; i < n; ++i) {
-        const Pt p{raw[2 * i], raw[2 * i + 1]};
+        const Pt p = v[i];
         if (!std::isfinite(p.x) || !std::isfinite(p.y)) return false;
-        if (v.empty() || !(p == v.back())) v.push_back(p);
+        if (m == 0 || !(p == v[m - 1])) v[m++] = p;
     }
-    if (v.size() < 4 || !(v.front() == v.back())) return false;
-    const std::size_t s = v.size() - 1; // edges: (v[i], v[i+1])
+    if (m < 4 || !(v[0] == v[m - 1])) return false;
+    const std::size_t s = m - 1; // edges: (v[i], v[i+1])
 
     // Consecutive edges turn (never collinear): they meet only at their shared vertex.
     for (std::size_t i = 0; i < s; ++i) {
@@ -64,24 +77,19 @@ bool proven_simple_polygon(GEOSContextHandle_t ctx, const geos::Geom* g) {
 
     // Other pairs of edges must not meet: a sweep over the edges sorted by their
     // smallest x, testing only pairs whose boxes overlap.
-    std::vector<double> x0(s), x1(s), y0(s), y1(s);
-    for (std::size_t i = 0; i < s; ++i) {
-        x0[i] = std::min(v[i].x, v[i + 1].x);
-        x1[i] = std::max(v[i].x, v[i + 1].x);
-        y0[i] = std::min(v[i].y, v[i + 1].y);
-        y1[i] = std::max(v[i].y, v[i + 1].y);
-    }
-    std::vector<std::size_t> order(s);
-    std::iota(order.begin(), order.end(), std::size_t(0));
-    std::sort(order.begin(), order.end(),
-              [&](std::size_t a, std::size_t b) { return x0[a] < x0[b]; });
+    edges.resize(s);
+    for (std::size_t i = 0; i < s; ++i)
+        edges[i] = {std::min(v[i].x, v[i + 1].x), std::max(v[i].x, v[i + 1].x),
+                    std::min(v[i].y, v[i + 1].y), std::max(v[i].y, v[i + 1].y), i};
+    std::sort(edges.begin(), edges.end(), [](const Edge& a, const Edge& b) { return a.x0 < b.x0; });
     for (std::size_t oi = 0; oi < s; ++oi) {
-        const std::size_t i = order[oi];
-        for (std::size_t oj = oi + 1; oj < s && x0[order[oj]] <= x1[i]; ++oj) {
-            const std::size_t j = order[oj];
+        const Edge& ei = edges[oi];
+        for (std::size_t oj = oi + 1; oj < s && edges[oj].x0 <= ei.x1; ++oj) {
+            const Edge& ej = edges[oj];
+            if (ej.y0 > ei.y1 || ei.y0 > ej.y1) continue;
+            const std::size_t i = ei.i, j = ej.i;
             const std::size_t lo = std::min(i, j), hi = std::max(i, j);
             if (hi == lo + 1 || (lo == 0 && hi == s - 1)) continue; // consecutive
-            if (y0[j] > y1[i] || y0[i] > y1[j]) continue;
             const Pt &a = v[i], &b = v[i + 1], &c = v[j], &d = v[j + 1];
             const int o1 = proven_orientation(a, b, c), o2 = proven_orientation(a, b, d);
             if (o1 == 0 || o2 == 0) return false;
