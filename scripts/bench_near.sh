@@ -4,7 +4,8 @@
 # Workload (scripts/bench/gen_parcels.cpp): N irregular parcels of 20–60 vertices tiling
 # a region (1 ha each), categories 1/2/3, 50 mine points; rings 500/1000/2000 m, planar
 # areas, EPSG:4545. For each size: soilrisk's wall time and peak memory (/usr/bin/time -v,
-# reading and writing included), median of RUNS runs; then, when PostGIS is available,
+# reading and writing included; each run writes a new output file), median of RUNS
+# runs; then, when PostGIS is available,
 # the same analysis in SQL (ST_Buffer quad_segs=65, ST_Difference, ST_Intersects on a GiST
 # index, ST_Intersection, ST_Area) on the same data loaded into a throwaway server on a
 # Unix socket, timed without loading (median of RUNS), and the totals per
@@ -101,6 +102,9 @@ for n in $sizes; do
     walls=()
     rss=()
     for ((r = 1; r <= runs; r++)); do
+        # Each run writes a new output, as a first run does (untimed: replacing a 100 MB
+        # file makes the kernel free its pages, 0.1-0.15 s, which PostGIS never does).
+        rm -f "$out"
         /usr/bin/time -v -o "$work/time.txt" "$tool" near --farmland "$f" --sources "$m" \
             --rings 500,1000,2000 --area planar --crs EPSG:4545 --out "$out" \
             --table "$work/near_$n.csv" --overwrite --quiet

@@ -108,7 +108,7 @@ class NearCommand : public Command {
         analysis::log_near_ranking(analysis::near_ranking(result, options_), options_.lang);
         for (const auto& p : written)
             log_info("wrote " + p);
-        return 0;
+        return end_program(0);
     }
 
   private:

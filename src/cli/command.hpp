@@ -43,6 +43,13 @@ struct CommandInfo {
 
 std::vector<CommandInfo>& command_registry();
 
+/// Ends the program with `code` once a command's outputs are complete and logged, leaving
+/// the memory of its layers to the operating system instead of freeing a million objects
+/// one by one (about 0.2 s after a `near` run on 80 k parcels). Standard streams are
+/// flushed and replaced outputs still being unlinked are waited for. A build with
+/// AddressSanitizer returns `code` instead, so that leak checks still see every object.
+int end_program(int code);
+
 /// Registers a command at static-initialisation time:
 ///   static soilrisk::cli::RegisterCommand reg{"info", "Describe a layer", &make};
 struct RegisterCommand {

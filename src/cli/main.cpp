@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <new>
 #include <unistd.h>
@@ -44,6 +45,18 @@ void install_signal_handlers() {
 std::vector<CommandInfo>& command_registry() {
     static std::vector<CommandInfo> registry;
     return registry;
+}
+
+int end_program(int code) {
+#if defined(__SANITIZE_ADDRESS__)
+    return code;
+#else
+    std::cout.flush();
+    std::cerr.flush();
+    std::fflush(nullptr);
+    io::wait_for_replaced_outputs();
+    std::_Exit(code);
+#endif
 }
 
 RegisterCommand::RegisterCommand(const char* name, const char* description, CommandFactory make) {
