@@ -105,11 +105,80 @@ bool prepare_geometry(std::unique_ptr<OGRGeometry>& g, OGRCoordinateTransformati
     return true;
 }
 
+namespace {
+
+/// A closed 2D ring of at least 4 points, straight from OGR's coordinates; null otherwise
+/// (the caller then lets OGR convert the geometry, which also handles open or short rings).
+GEOSGeometry* direct_ring(GEOSContextHandle_t ctx, const OGRLinearRing* r) {
+    const int n = r ? r->getNumPoints() : 0;
+    if (n < 4 || r->Is3D() || r->IsMeasured()) return nullptr;
+    thread_local std::vector<OGRRawPoint> pts;
+    pts.resize(static_cast<std::size_t>(n));
+    r->getPoints(pts.data());
+    if (pts.front().x != pts.back().x || pts.front().y != pts.back().y) return nullptr;
+    static_assert(sizeof(OGRRawPoint) == 2 * sizeof(double));
+    GEOSCoordSequence* seq = GEOSCoordSeq_copyFromBuffer_r(
+        ctx, reinterpret_cast<const double*>(pts.data()), static_cast<unsigned>(n), 0, 0);
+    if (pts.capacity() > (1u << 16)) std::vector<OGRRawPoint>().swap(pts);
+    return seq ? GEOSGeom_createLinearRing_r(ctx, seq) : nullptr;
+}
+
+/// A 2D polygon of closed rings as GEOS, without the round trip through WKB that
+/// OGRGeometry::exportToGEOS makes; null when the polygon needs OGR's own conversion.
+GEOSGeometry* direct_polygon(GEOSContextHandle_t ctx, const OGRPolygon& p) {
+    if (p.IsEmpty()) return nullptr;
+    GEOSGeometry* shell = direct_ring(ctx, p.getExteriorRing());
+    if (!shell) return nullptr;
+    std::vector<GEOSGeometry*> holes;
+    for (int i = 0; i < p.getNumInteriorRings(); ++i) {
+        GEOSGeometry* h = direct_ring(ctx, p.getInteriorRing(i));
+        if (!h) {
+            GEOSGeom_destroy_r(ctx, shell);
+            for (auto* x : holes)
+                GEOSGeom_destroy_r(ctx, x);
+            return nullptr;
+        }
+        holes.push_back(h);
+    }
+    return GEOSGeom_createPolygon_r(ctx, shell, holes.data(), static_cast<unsigned>(holes.size()));
+}
+
+/// Polygons and multipolygons converted directly; anything else through OGR.
+GEOSGeometry* to_geos(GEOSContextHandle_t ctx, const OGRGeometry& g) {
+    const OGRwkbGeometryType t = g.getGeometryType();
+    if (t == wkbPolygon) {
+        if (GEOSGeometry* p = direct_polygon(ctx, *g.toPolygon())) return p;
+    } else if (t == wkbMultiPolygon && !g.IsEmpty()) {
+        const OGRMultiPolygon& mp = *g.toMultiPolygon();
+        std::vector<GEOSGeometry*> parts;
+        bool ok = true;
+        for (const OGRPolygon* part : mp) {
+            GEOSGeometry* q = part ? direct_polygon(ctx, *part) : nullptr;
+            if (!q) {
+                ok = false;
+                break;
+            }
+            parts.push_back(q);
+        }
+        if (ok) {
+            if (GEOSGeometry* m = GEOSGeom_createCollection_r(ctx, GEOS_MULTIPOLYGON, parts.data(),
+                                                              static_cast<unsigned>(parts.size())))
+                return m;
+        } else {
+            for (auto* q : parts)
+                GEOSGeom_destroy_r(ctx, q);
+        }
+    }
+    return g.exportToGEOS(ctx);
+}
+
+} // namespace
+
 IngestedGeometry ingest_geometry(const OGRGeometry& g, GeometryKind kind, InvalidPolicy policy,
                                  const std::string& where) {
     const auto ctx = geos::ctx();
     IngestedGeometry out;
-    out.geom.reset(g.exportToGEOS(ctx));
+    out.geom.reset(to_geos(ctx, g));
     if (!out.geom)
         throw DataError(where + ": geometry cannot be converted (" +
                         std::string(geos::last_error()) + ")");

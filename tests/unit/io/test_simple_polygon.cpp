@@ -4,9 +4,12 @@
 
 #include <cmath>
 #include <geos_c.h>
+#include <memory>
+#include <ogr_geometry.h>
 #include <random>
 #include <vector>
 
+#include "io/gdal_util.hpp"
 #include "io/simple_polygon.hpp"
 #include "soilrisk/core/geos.hpp"
 
@@ -90,4 +93,40 @@ TEST_CASE("simple polygon proof: agrees with GEOS on random rings", "[io][valid]
     CHECK(simple_count == 2000);
     CHECK(proven_count >= 1990);
     CHECK(invalid_count > 800);
+}
+
+TEST_CASE("polygons reach GEOS exactly as OGR's own conversion gives them", "[io][valid]") {
+    // Closed 2D rings go straight from OGR's coordinates to GEOS; the rest through
+    // OGRGeometry::exportToGEOS. Either way the same geometry, vertex for vertex.
+    for (const char* wkt :
+         {"POLYGON((500000.125 2700000.5,500100 2700000,500100 2700100,500000 2700100,"
+          "500000.125 2700000.5))",
+          "POLYGON((0 0,10 0,10 10,0 10,0 0),(2 2,2 3,3 3,3 2,2 2),(5 5,5 6,6 6,5 5))",
+          "MULTIPOLYGON(((0 0,1 0,1 1,0 0)),((5 5,6 5,6 6,5 6,5 5),(5.2 5.2,5.2 5.4,5.4 5.4,"
+          "5.2 5.2)))",
+          "MULTIPOLYGON(((0 0,1 0,1 1,0 0)))", "POLYGON((0 0,10 10,10 0,0 10,0 0))",
+          "POLYGON((0 0,10 0,10 10,0 0),(1 1,2 1,2 2))", // an open hole: OGR's path
+          "POLYGON EMPTY", "MULTIPOLYGON EMPTY", "POLYGON((0 0,1 0,0 0))"}) {
+        INFO(wkt);
+        OGRGeometry* raw = nullptr;
+        REQUIRE(OGRGeometryFactory::createFromWkt(wkt, nullptr, &raw) == OGRERR_NONE);
+        std::unique_ptr<OGRGeometry> g(raw);
+        geos::GeomPtr via_ogr(g->exportToGEOS(geos::ctx()));
+        io::IngestedGeometry in;
+        try {
+            in = io::ingest_geometry(*g, io::GeometryKind::polygon, io::InvalidPolicy::fix, "t");
+        } catch (const std::exception&) {
+            CHECK_FALSE(via_ogr); // only what OGR cannot convert either
+            continue;
+        }
+        REQUIRE(via_ogr);
+        if (in.status == io::IngestedGeometry::keep) {
+            REQUIRE(in.geom);
+            CHECK(GEOSGeomTypeId_r(geos::ctx(), in.geom.get()) ==
+                  GEOSGeomTypeId_r(geos::ctx(), via_ogr.get()));
+            CHECK(GEOSEqualsExact_r(geos::ctx(), in.geom.get(), via_ogr.get(), 0.0) == 1);
+        } else {
+            CHECK(GEOSisValid_r(geos::ctx(), via_ogr.get()) == 0); // repaired or dropped
+        }
+    }
 }
