@@ -5,10 +5,10 @@
 # a region (1 ha each), categories 1/2/3, 50 mine points; rings 500/1000/2000 m, planar
 # areas, EPSG:4545. For each size: soilrisk's wall time and peak memory (/usr/bin/time -v,
 # reading and writing included; each run writes a new output file), median of RUNS
-# runs; then, when PostGIS is available,
+# runs after one untimed warm-up run; then, when PostGIS is available,
 # the same analysis in SQL (ST_Buffer quad_segs=65, ST_Difference, ST_Intersects on a GiST
 # index, ST_Intersection, ST_Area) on the same data loaded into a throwaway server on a
-# Unix socket, timed without loading (median of RUNS), and the totals per
+# Unix socket, timed without loading (median of RUNS after a warm-up run), and the totals per
 # (source, ring, category) compared (relative difference must be <= 1e-6).
 #
 # Usage: scripts/bench_near.sh [--install] [--sizes "100000 1000000"] [--runs 3]
@@ -62,6 +62,39 @@ for n in $sizes; do
     fi
 done
 
+echo "soilrisk: $tool ($(nproc) cores)"
+# soilrisk first, for every size, with no database server running beside it.
+declare -A lines sr_walls
+for n in $sizes; do
+    f=$work/farmland_$n.gpkg
+    m=$work/mines_$n.gpkg
+    out=$work/near_$n.gpkg
+    # ---- soilrisk ----
+    walls=()
+    rss=()
+    # One untimed run first (caches warm), as for the PostGIS SQL below.
+    "$tool" near --farmland "$f" --sources "$m" --rings 500,1000,2000 --area planar \
+        --crs EPSG:4545 --out "$out" --table "$work/near_$n.csv" --overwrite --quiet
+    for ((r = 1; r <= runs; r++)); do
+        # Each run writes a new output, as a first run does (untimed: replacing a 100 MB
+        # file makes the kernel free its pages, 0.1-0.15 s, which PostGIS never does).
+        rm -f "$out"
+        /usr/bin/time -v -o "$work/time.txt" "$tool" near --farmland "$f" --sources "$m" \
+            --rings 500,1000,2000 --area planar --crs EPSG:4545 --out "$out" \
+            --table "$work/near_$n.csv" --overwrite --quiet
+        w=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$work/time.txt" |
+            awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')
+        k=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/time.txt")
+        walls+=("$w")
+        rss+=("$k")
+        echo "  N=$n soilrisk run $r: ${w} s, peak ${k} kB"
+    done
+    sr_wall=$(printf '%s\n' "${walls[@]}" | median)
+    sr_rss=$(printf '%s\n' "${rss[@]}" | sort -g | tail -1)
+    sr_walls[$n]=$sr_wall
+    lines[$n]="N=$n  soilrisk ${sr_wall} s (median of $runs; ${walls[*]}), peak $((sr_rss / 1024)) MB"
+done
+
 # ---- PostGIS (optional) ---------------------------------------------------------------
 pg_ok=0
 pgbin=/usr/lib/postgresql/15/bin
@@ -92,33 +125,12 @@ else
     echo "PostGIS not installed (run with --install): soilrisk times only"
 fi
 
-echo "soilrisk: $tool ($(nproc) cores)"
 summary=()
 for n in $sizes; do
     f=$work/farmland_$n.gpkg
     m=$work/mines_$n.gpkg
     out=$work/near_$n.gpkg
-    # ---- soilrisk ----
-    walls=()
-    rss=()
-    for ((r = 1; r <= runs; r++)); do
-        # Each run writes a new output, as a first run does (untimed: replacing a 100 MB
-        # file makes the kernel free its pages, 0.1-0.15 s, which PostGIS never does).
-        rm -f "$out"
-        /usr/bin/time -v -o "$work/time.txt" "$tool" near --farmland "$f" --sources "$m" \
-            --rings 500,1000,2000 --area planar --crs EPSG:4545 --out "$out" \
-            --table "$work/near_$n.csv" --overwrite --quiet
-        w=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$work/time.txt" |
-            awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')
-        k=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/time.txt")
-        walls+=("$w")
-        rss+=("$k")
-        echo "  N=$n soilrisk run $r: ${w} s, peak ${k} kB"
-    done
-    sr_wall=$(printf '%s\n' "${walls[@]}" | median)
-    sr_rss=$(printf '%s\n' "${rss[@]}" | sort -g | tail -1)
-    line="N=$n  soilrisk ${sr_wall} s (median of $runs; ${walls[*]}), peak $((sr_rss / 1024)) MB"
-
+    line=${lines[$n]}
     if [ $pg_ok = 1 ]; then
         t0=$(now)
         psql_ -d bench -c "DROP TABLE IF EXISTS farmland, mines" >/dev/null
@@ -145,6 +157,7 @@ FROM rings r JOIN farmland f ON ST_Intersects(f.geom, r.geom)
 GROUP BY 1, 2, 3, 4;
 SQL
         pts=()
+        psql_ -d bench -f "$work/near.sql" >/dev/null # untimed warm-up
         for ((r = 1; r <= runs; r++)); do
             t0=$(now)
             psql_ -d bench -f "$work/near.sql" >/dev/null
@@ -153,6 +166,8 @@ SQL
             echo "  N=$n PostGIS SQL run $r: ${t} s"
         done
         pg_wall=$(printf '%s\n' "${pts[@]}" | median)
+        # The server's dirty pages written out now, not during the next soilrisk runs.
+        psql_ -d bench -c "CHECKPOINT" >/dev/null
         psql_ -d bench -At -F, -c \
             "SELECT mine_id, ring_from, ring_to, category, area_m2 FROM result" > "$work/pg_$n.csv"
         sqlite3 -csv "$out" "SELECT source_id, ring_from_m, ring_to_m, category, area_m2 FROM near_summary WHERE source_id <> 'all' AND category <> 'all'" > "$work/sr_$n.csv"
@@ -175,7 +190,7 @@ print(f"{len(keys)} (source, ring, category) totals, max relative difference {wo
       f"{bad} above 1e-6; total {sum(a.values()):.2f} m2 vs {sum(b.values()):.2f} m2")
 PY
 )
-        ratio=$(echo "scale=2; $pg_wall / $sr_wall" | bc)
+        ratio=$(echo "scale=2; $pg_wall / ${sr_walls[$n]}" | bc)
         line="$line | PostGIS SQL ${pg_wall} s (median; ${pts[*]}; loading $(printf %.1f "$load") s) | PostGIS/soilrisk = ${ratio}x | $cmp"
     fi
     summary+=("$line")
