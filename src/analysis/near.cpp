@@ -404,6 +404,7 @@ NearResult near_analysis(const io::Layer& farmland, const io::Layer& sources,
             const double a = calc.area_m2(g.get());
             if (!(a > 0)) continue;
             NearPiece q = piece;
+            q.region_cut = true;
             q.area_m2 = a;
             q.distance_m = piece_distance(w, s, g.get());
             q.geom = share(std::move(g));
@@ -443,6 +444,15 @@ NearResult near_analysis(const io::Layer& farmland, const io::Layer& sources,
     };
     std::stable_sort(res.pieces.begin(), res.pieces.end(), order);
     std::stable_sort(res.nearest.begin(), res.nearest.end(), order);
+    // Link each by-source piece to its whole copy in the nearest view: one piece per
+    // (source, ring, parcel) in either view, both in that order.
+    for (std::size_t i = 0, j = 0; j < res.nearest.size(); ++j) {
+        const NearPiece& q = res.nearest[j];
+        while (i < res.pieces.size() && order(res.pieces[i], q))
+            ++i;
+        if (!q.region_cut && i < res.pieces.size() && !order(q, res.pieces[i]))
+            res.pieces[i].nearest_fid = static_cast<std::uint32_t>(j + 1);
+    }
     progress(1.0, "near");
     return res;
 }
@@ -631,11 +641,15 @@ void log_near_ranking(const io::Table& ranking, io::Lang lang, std::size_t top) 
     }
 }
 
-io::Table near_pieces_table(const NearResult& res, const io::Layer& farmland, NearView view,
-                            const NearOptions& options,
-                            std::vector<const geos::Geom*>& geometries) {
+namespace {
+
+/// Pieces `which` (indexes into `pieces`) as a table; `link`: a last column nearest_fid
+/// from `fid_of(index)` (0: empty).
+template <class FidOf>
+io::Table pieces_table(const NearResult& res, const io::Layer& farmland, const NearOptions& options,
+                       const std::vector<NearPiece>& pieces, const std::vector<std::size_t>* which,
+                       bool link, FidOf fid_of, std::vector<const geos::Geom*>& geometries) {
     io::Table t;
-    t.name = view == NearView::by_source ? "near_pieces" : "near_pieces_nearest";
     t.columns = {{"source_id", "污染源编号", "Source ID", -1},
                  {"source_name", "污染源名称", "Source name", -1},
                  {"ring_from_m", "环带起（米）", "Ring from (m)", -1},
@@ -650,19 +664,21 @@ io::Table near_pieces_table(const NearResult& res, const io::Layer& farmland, Ne
     for (const char* c : {"area_m2", "area_mu", "area_ha", "parcel_area_m2", "parcel_area_mu",
                           "parcel_area_ha", "share", "distance_m"})
         t.columns.push_back({c, c, c, -1});
+    if (link) t.columns.push_back({"nearest_fid", "nearest_fid", "nearest_fid", -1});
     const int pid = field_for(farmland, "id", {"parcel_id", "dkbm", "tbbh"});
-    const auto& pieces = view == NearView::by_source ? res.pieces : res.nearest;
+    const std::size_t n = which ? which->size() : pieces.size();
     // Rows built side by side (each from its own piece), in the pieces' order.
-    geometries.assign(pieces.size(), nullptr);
-    t.rows.resize(pieces.size());
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, pieces.size(), 2048), [&](const auto& rg) {
-        for (std::size_t i = rg.begin(); i != rg.end(); ++i) {
+    geometries.assign(n, nullptr);
+    t.rows.resize(n);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 2048), [&](const auto& rg) {
+        for (std::size_t k = rg.begin(); k != rg.end(); ++k) {
+            const std::size_t i = which ? (*which)[k] : k;
             const NearPiece& p = pieces[i];
             const NearSource& s = res.sources[p.source];
             const NearRing& r = res.rings[p.ring];
             const io::Feature& f = farmland.features[p.parcel];
             const double whole = res.parcel_area_m2[p.parcel];
-            std::vector<io::Value>& row = t.rows[i];
+            std::vector<io::Value>& row = t.rows[k];
             row.reserve(t.columns.size());
             row = {s.id,
                    s.name,
@@ -676,9 +692,39 @@ io::Table near_pieces_table(const NearResult& res, const io::Layer& farmland, Ne
                              m2_to_mu(whole), m2_to_ha(whole),
                              whole > 0 ? std::min(1.0, p.area_m2 / whole) : 0.0, p.distance_m})
                 row.push_back(v);
-            geometries[i] = p.geom ? p.geom.get() : f.geom.get();
+            if (link) {
+                const std::int64_t fid = fid_of(i);
+                row.push_back(fid > 0 ? io::Value(fid) : io::Value());
+            }
+            geometries[k] = p.geom ? p.geom.get() : f.geom.get();
         }
     });
+    return t;
+}
+
+} // namespace
+
+io::Table near_pieces_table(const NearResult& res, const io::Layer& farmland, NearView view,
+                            const NearOptions& options,
+                            std::vector<const geos::Geom*>& geometries) {
+    const bool by_source = view == NearView::by_source;
+    io::Table t = pieces_table(
+        res, farmland, options, by_source ? res.pieces : res.nearest, nullptr, by_source,
+        [&](std::size_t i) { return std::int64_t(res.pieces[i].nearest_fid); }, geometries);
+    t.name = by_source ? "near_pieces" : "near_pieces_nearest";
+    return t;
+}
+
+io::Table near_nearest_cut_table(const NearResult& res, const io::Layer& farmland,
+                                 const NearOptions& options,
+                                 std::vector<const geos::Geom*>& geometries) {
+    std::vector<std::size_t> cut;
+    for (std::size_t i = 0; i < res.nearest.size(); ++i)
+        if (res.nearest[i].region_cut) cut.push_back(i);
+    io::Table t = pieces_table(
+        res, farmland, options, res.nearest, &cut, true,
+        [](std::size_t i) { return std::int64_t(i + 1); }, geometries);
+    t.name = "near_pieces_nearest_cut";
     return t;
 }
 

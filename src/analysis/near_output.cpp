@@ -23,6 +23,14 @@ std::string sibling(const std::string& path, const std::string& suffix) {
     return (p.parent_path() / (p.stem().string() + suffix + p.extension().string())).string();
 }
 
+/// "name" for SQL.
+std::string sql_ident(const std::string& name) {
+    std::string q = "\"";
+    for (char c : name)
+        q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
 std::vector<std::string> table_paths(const NearOutputs& o) {
     if (o.table.empty()) return {};
     if (lower_ext(o.table) == ".csv")
@@ -39,9 +47,9 @@ void check_near_outputs(const NearOutputs& o) {
     if (!o.table.empty() && lower_ext(o.table) != ".csv" && lower_ext(o.table) != ".xlsx")
         throw UsageError("--table: '" + o.table + "' must end in .csv or .xlsx");
     io::check_vector_output(o.gpkg,
-                            {"near_pieces", "near_pieces_nearest", "near_rings",
-                             "near_rings_nearest", "near_summary", "near_summary_nearest",
-                             "near_ranking"},
+                            {"near_pieces", "near_pieces_nearest", "near_pieces_nearest_cut",
+                             "near_rings", "near_rings_nearest", "near_summary",
+                             "near_summary_nearest", "near_ranking"},
                             o.overwrite);
     if (o.overwrite) return;
     for (const auto& p : table_paths(o))
@@ -59,10 +67,31 @@ std::vector<std::string> write_near_outputs(const NearResult& result, const io::
         w.set_styles(o.styles);
         std::vector<const geos::Geom*> geoms;
         const AreaCalculator area(farmland.crs, options.area);
-        for (NearView v : {NearView::by_source, NearView::nearest}) {
-            io::Table t = near_pieces_table(result, farmland, v, options, geoms);
+        io::Table pieces = near_pieces_table(result, farmland, NearView::by_source, options, geoms);
+        std::vector<std::string> fields; // of the nearest view: those of pieces but the link
+        for (const auto& c : pieces.columns)
+            if (c.name != "nearest_fid") fields.push_back(c.name);
+        w.add_layer(pieces.name, io::OutputGeometry::multipolygon, farmland.crs, std::move(pieces),
+                    geoms);
+        if (io::is_postgis(o.gpkg)) {
+            io::Table t = near_pieces_table(result, farmland, NearView::nearest, options, geoms);
             const std::string name = t.name;
             w.add_layer(name, io::OutputGeometry::multipolygon, farmland.crs, std::move(t), geoms);
+        } else {
+            // The nearest-source view is mostly by-source pieces whole: a view of those
+            // (near_pieces.nearest_fid) and of the pieces the regions' boundaries cut.
+            io::Table cut = near_nearest_cut_table(result, farmland, options, geoms);
+            const std::string name = cut.name;
+            w.add_layer(name, io::OutputGeometry::multipolygon, farmland.crs, std::move(cut),
+                        geoms);
+            std::string columns;
+            for (const auto& f : fields)
+                columns += ", " + sql_ident(f);
+            const std::string part = "SELECT nearest_fid AS fid, geom" + columns + " FROM ";
+            w.add_view("near_pieces_nearest",
+                       part + "near_pieces WHERE nearest_fid IS NOT NULL UNION ALL " + part +
+                           sql_ident(name),
+                       "near_pieces", fields);
         }
         for (NearView v : {NearView::by_source, NearView::nearest}) {
             io::Table t = near_rings_table(result, v, area, geoms);
@@ -126,7 +155,9 @@ std::vector<std::pair<std::string, std::string>> near_about(const NearOptions& o
                      : "ellipsoidal (geodesic, Karney 2013, J. Geodesy 87:43-55)"},
         {"overlay", "GEOS OverlayNG intersections; parcels wholly inside a ring taken whole"},
         {"nearest_view", "each piece assigned to its nearest source (Voronoi regions; lines "
-                         "and polygon edges as points at most 5 m apart)"},
+                         "and polygon edges as points at most 5 m apart); in a GeoPackage "
+                         "near_pieces_nearest is a view of near_pieces (nearest_fid) and "
+                         "near_pieces_nearest_cut"},
         {"units", "m2; 1 mu = 10000/15 m2; 1 ha = 10000 m2"},
     };
 }

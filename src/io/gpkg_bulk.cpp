@@ -478,8 +478,9 @@ std::string gpkg_geometry(GEOSContextHandle_t ctx, GEOSWKBWriter* writer, const 
 }
 
 void write_gpkg_bulk(const std::string& path, std::vector<BulkRows>& rows,
-                     const std::vector<RtreeLayer>& rtrees, const std::string& display) {
-    if (rows.empty() && rtrees.empty()) return;
+                     const std::vector<RtreeLayer>& rtrees, const std::string& display,
+                     const std::vector<ViewDef>& views) {
+    if (rows.empty() && rtrees.empty() && views.empty()) return;
     Writer w(path, display);
     for (BulkRows& b : rows)
         insert_rows(w, b);
@@ -489,6 +490,22 @@ void write_gpkg_bulk(const std::string& path, std::vector<BulkRows>& rows,
                "CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))");
     for (const RtreeLayer& l : rtrees)
         write_layer(w, l);
+    for (const ViewDef& v : views) {
+        const std::string name = quote_literal(v.name), like = quote_literal(v.like);
+        w.exec("CREATE VIEW " + quote_ident(v.name) + " AS " + v.select);
+        w.exec("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
+               "last_change, min_x, min_y, max_x, max_y, srs_id) SELECT " +
+               name + ", data_type, " + name +
+               ", '', last_change, min_x, min_y, max_x, max_y, srs_id FROM gpkg_contents "
+               "WHERE lower(table_name) = lower(" +
+               like + ")");
+        w.exec("INSERT INTO gpkg_geometry_columns (table_name, column_name, "
+               "geometry_type_name, srs_id, z, m) SELECT " +
+               name +
+               ", column_name, geometry_type_name, srs_id, z, m FROM gpkg_geometry_columns "
+               "WHERE lower(table_name) = lower(" +
+               like + ")");
+    }
     w.commit();
 }
 

@@ -62,10 +62,18 @@ std::string gpkg_geometry(GEOSContextHandle_t ctx, GEOSWKBWriter* writer, const 
                           int target, const std::string& layer, std::size_t row,
                           double envelope[4]);
 
-/// Inserts the rows (fid = row number from 1) and builds the spatial indexes in the
-/// GeoPackage at `path` (closed by GDAL), in one transaction. Throws IoError naming
-/// `display` on failure.
+/// A feature view: `select` (first column the fid, then the geometry column of `like`
+/// and attributes) registered in gpkg_contents and gpkg_geometry_columns as `like` is
+/// (geometry type, CRS, extent), so that GIS programs list it as a read-only layer.
+struct ViewDef {
+    std::string name, select, like;
+};
+
+/// Inserts the rows (fid = row number from 1), builds the spatial indexes and then
+/// creates the views in the GeoPackage at `path` (closed by GDAL), in one transaction.
+/// Throws IoError naming `display` on failure.
 void write_gpkg_bulk(const std::string& path, std::vector<BulkRows>& rows,
-                     const std::vector<RtreeLayer>& rtrees, const std::string& display);
+                     const std::vector<RtreeLayer>& rtrees, const std::string& display,
+                     const std::vector<ViewDef>& views = {});
 
 } // namespace soilrisk::io::detail

@@ -232,12 +232,11 @@ OGRLayer& styles_table(GDALDataset& ds, const std::string& where) {
 
 } // namespace
 
-void write_layer_style(GDALDataset& ds, const std::string& layer_name, const LayerStyleDocs& style,
-                       const std::string& where) {
-    OGRLayer* target = ds.GetLayerByName(layer_name.c_str());
-    if (!target)
-        throw std::logic_error("GeoPackage '" + where + "' has no layer '" + layer_name + "'");
-    const std::string geom_column = target->GetGeometryColumn();
+namespace {
+
+/// The layer_styles row of `layer_name` (geometry column `geom_column`).
+void write_style_row(GDALDataset& ds, const std::string& layer_name, const std::string& geom_column,
+                     const LayerStyleDocs& style, const std::string& where) {
     OGRLayer& styles = styles_table(ds, where);
 
     // One default per layer, as QGIS keeps it: the newest style wins.
@@ -271,6 +270,16 @@ void write_layer_style(GDALDataset& ds, const std::string& layer_name, const Lay
     f->SetField("owner", "");
     if (styles.CreateFeature(f.get()) != OGRERR_NONE)
         throw IoError("cannot write a style to layer_styles of '" + where + "'" + gdal_message());
+}
+
+} // namespace
+
+void write_layer_style(GDALDataset& ds, const std::string& layer_name, const LayerStyleDocs& style,
+                       const std::string& where) {
+    OGRLayer* target = ds.GetLayerByName(layer_name.c_str());
+    if (!target)
+        throw std::logic_error("GeoPackage '" + where + "' has no layer '" + layer_name + "'");
+    write_style_row(ds, layer_name, target->GetGeometryColumn(), style, where);
 }
 
 std::string sld_sidecar_path(const std::string& gpkg, const std::string& layer) {
@@ -322,6 +331,7 @@ struct GpkgWriter::Impl {
     std::vector<std::string> sidecars;
     std::vector<detail::BulkRows> bulk;     ///< GeoPackage: rows, inserted at the end
     std::vector<detail::RtreeLayer> rtrees; ///< GeoPackage: spatial indexes, packed at the end
+    std::vector<detail::ViewDef> views;     ///< GeoPackage: views, created at the end
 
     Impl(std::string p, bool ow)
         : path(std::move(p)), display(redact_password(path)), overwrite(ow) {}
@@ -806,6 +816,29 @@ void GpkgWriter::add_layer(const std::string& name, OutputGeometry type, const C
     if (auto docs = impl_->styles.style(name, kind, fields)) add_style(name, docs->qml, docs->sld);
 }
 
+void GpkgWriter::add_view(const std::string& name, const std::string& select,
+                          const std::string& like, const std::vector<std::string>& fields) {
+    impl_->require_open("add_view");
+    if (impl_->pg)
+        throw std::logic_error("GpkgWriter::add_view: views are written to GeoPackages only");
+    if (name.empty() || name == k_styles_table || name == k_about_table ||
+        impl_->layers.count(name) ||
+        std::any_of(impl_->views.begin(), impl_->views.end(),
+                    [&](const detail::ViewDef& v) { return v.name == name; }))
+        throw std::logic_error("GpkgWriter::add_view: the name '" + name + "' is taken");
+    OGRLayer& base = impl_->layer(like);
+    impl_->views.push_back({name, select, like});
+    if (!impl_->styles.styler) return;
+    if (auto docs = impl_->styles.style(name, kind_of(base.GetGeomType()), fields)) {
+        impl_->write([&] {
+            write_style_row(*impl_->ds, name, "geom", {docs->qml, docs->sld},
+                            impl_->out->final_path());
+        });
+        if (impl_->styles.sld_sidecars && !docs->sld.empty())
+            impl_->styled.emplace_back(name, LayerStyleDocs{docs->qml, docs->sld});
+    }
+}
+
 void GpkgWriter::set_styles(OutputStyles styles) {
     impl_->styles = std::move(styles);
 }
@@ -865,7 +898,8 @@ void GpkgWriter::finish() {
         if (CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal)
             throw IoError("cannot finish GeoPackage '" + impl_->display + "'" + gdal_message());
     }
-    detail::write_gpkg_bulk(impl_->out->temp_path(), impl_->bulk, impl_->rtrees, impl_->display);
+    detail::write_gpkg_bulk(impl_->out->temp_path(), impl_->bulk, impl_->rtrees, impl_->display,
+                            impl_->views);
     std::vector<detail::BulkRows>().swap(impl_->bulk);
     const bool sidecars = impl_->styles.sld_sidecars && !impl_->styled.empty();
     if (sidecars) check_sld_sidecars(impl_->out->final_path(), impl_->styled, impl_->overwrite);

@@ -22,7 +22,7 @@ interrupt() { # SIGNAL EXPECTED_EXIT early|writing
         done
         [ -n "$(find out -name '.*tmp*' -type f)" ] || fail "SIG$1: no temporary output seen"
     else
-        sleep 2
+        sleep 0.5 # the run takes about 2 s on a fast 2-core machine
     fi
     kill -s "$1" "$pid"
     wait "$pid"

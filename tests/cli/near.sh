@@ -56,6 +56,22 @@ n=$(ogrinfo -q -sql "SELECT count(*) AS n FROM near_pieces WHERE parcel_id='P1'"
     sed -n 's/.*n (Integer[0-9]*) = //p')
 [ "$n" = 2 ] || fail "P1 should be cut into 2 pieces, got '$n'"
 
+# The nearest-source view (in a GeoPackage, a view of near_pieces and of the pieces cut
+# between sources' regions): CRS and field types of a layer, fids 1..N once each, areas
+# summing to the nearest-source table's.
+info=$(ogrinfo -so out.gpkg near_pieces_nearest)
+grep -q 'ID\["EPSG",4545\]' <<<"$info" || fail "nearest view CRS is not EPSG:4545"
+grep -q '^area_m2: Real' <<<"$info" || fail "nearest view: area_m2 is not Real"
+view=$(ogrinfo -q -sql "SELECT count(*) AS n, count(DISTINCT fid) AS d, min(fid) AS lo,
+         max(fid) AS hi, sum(area_m2) AS a FROM near_pieces_nearest" out.gpkg)
+val() { sed -n "s/.* $1 ([A-Za-z0-9]*) = //p" <<<"$view"; }
+[ "$(val n)" -gt 0 ] && [ "$(val d)" = "$(val n)" ] && [ "$(val lo)" = 1 ] &&
+    [ "$(val hi)" = "$(val n)" ] || fail "nearest view fids: $view"
+total=$(ogrinfo -q -sql "SELECT sum(area_m2) AS a FROM near_summary_nearest WHERE
+          source_id <> 'all' AND category <> 'all'" out.gpkg | sed -n 's/.* a (Real) = //p')
+awk -v a="$(val a)" -v b="$total" 'BEGIN { d = a - b; exit !(d * d <= 1e-12 * b * b && b > 0) }' ||
+    fail "nearest view area $(val a) differs from the nearest table's $total"
+
 # QGIS styles: every feature layer, pieces by category with Chinese labels.
 python3 "$3/tests/cli/check_styles.py" out.gpkg near_pieces=categorizedSymbol near_pieces#3 \
     near_pieces_nearest=categorizedSymbol near_rings=singleSymbol near_rings_nearest=singleSymbol \

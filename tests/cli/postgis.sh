@@ -120,12 +120,14 @@ tables=$(q "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM informat
 [ "$(q "SELECT count(*) FROM results.near_pieces WHERE NOT ST_IsValid(geom)")" = 0 ] ||
   fail "invalid geometries in results.near_pieces"
 # Every layer, row by row with its geometry as WKT, as in the GeoPackage.
-dump() { # SOURCE SQL OUT
-  ogr2ogr -f CSV -lco GEOMETRY=AS_WKT -lco LINEFORMAT=LF "$3" "$1" -sql "$2" 2>>dump.log
+dump() { # SOURCE SQL OUT [DIALECT]
+  ogr2ogr -f CSV -lco GEOMETRY=AS_WKT -lco LINEFORMAT=LF "$3" "$1" -sql "$2" ${4:+-dialect "$4"} \
+    2>>dump.log
 }
 for l in near_pieces near_pieces_nearest near_rings near_rings_nearest near_summary \
          near_summary_nearest near_ranking; do
-  dump file.gpkg "SELECT * FROM $l ORDER BY fid" "gpkg_$l.csv"
+  # (OGR SQL: the layers' own field types, near_pieces_nearest being a view there)
+  dump file.gpkg "SELECT * FROM $l ORDER BY FID" "gpkg_$l.csv" OGRSQL
   # (the GeoPackage's fid is the feature id, not a field; PostGIS: leave it out)
   cols=$(q "SELECT string_agg(quote_ident(column_name), ',' ORDER BY ordinal_position)
             FROM information_schema.columns

@@ -74,6 +74,12 @@ struct NearPiece {
     std::shared_ptr<geos::Geom> geom; ///< null: the whole parcel
     double area_m2 = 0;
     double distance_m = 0; ///< nearest distance from the source to the piece
+    /// By-source pieces: 1 + the index of the same piece, whole, in the nearest-source
+    /// view (its fid there); 0 when the piece is not in that view whole.
+    std::uint32_t nearest_fid = 0;
+    /// Nearest-source view: the piece was cut by the boundary between sources' regions
+    /// (it has a geometry of its own, not that of a by-source piece).
+    bool region_cut = false;
 };
 
 struct NearStats {
@@ -135,9 +141,18 @@ void log_near_ranking(const io::Table& ranking, io::Lang lang, std::size_t top =
 /// own geometry for whole pieces; pointers into `result` and `farmland`). Columns:
 /// source_id, source_name, ring_from_m, ring_to_m, parcel_id, category, one per `by`
 /// role, area_m2, area_mu, area_ha, parcel_area_m2, parcel_area_mu, parcel_area_ha,
-/// share (piece / parcel, 0–1), distance_m.
+/// share (piece / parcel, 0–1), distance_m; the by-source view then nearest_fid (the
+/// piece's fid in the nearest-source view when it is there whole, else empty).
 io::Table near_pieces_table(const NearResult& result, const io::Layer& farmland, NearView view,
                             const NearOptions& options, std::vector<const geos::Geom*>& geometries);
+
+/// The pieces of the nearest-source view that the boundary between sources' regions cut
+/// (the others are by-source pieces whole): the columns of the nearest view's
+/// near_pieces_table() then nearest_fid, their fid in that view. Named
+/// near_pieces_nearest_cut.
+io::Table near_nearest_cut_table(const NearResult& result, const io::Layer& farmland,
+                                 const NearOptions& options,
+                                 std::vector<const geos::Geom*>& geometries);
 
 /// The rings as a table with their geometries (null rings left out). Columns:
 /// source_id, source_name, ring_from_m, ring_to_m, area_m2, area_mu, area_ha.
@@ -148,8 +163,13 @@ io::Table near_rings_table(const NearResult& result, NearView view, const AreaCa
 struct NearOutputs {
     /// GeoPackage (.gpkg): layers near_pieces, near_pieces_nearest, near_rings,
     /// near_rings_nearest and the attribute tables near_summary, near_summary_nearest,
-    /// near_ranking, with provenance metadata. Or a PostGIS connection ("PG:…", with
-    /// active_schema=SCHEMA: see io::postgis_output) for the same layers as tables.
+    /// near_ranking, with provenance metadata. near_pieces_nearest is a view (read-only,
+    /// no spatial index of its own) of the by-source pieces that are whole in the
+    /// nearest-source view (near_pieces.nearest_fid) and of the layer
+    /// near_pieces_nearest_cut, the pieces cut by the boundary between sources' regions:
+    /// most pieces are stored once. Or a PostGIS connection ("PG:…", with
+    /// active_schema=SCHEMA: see io::postgis_output) for the same layers as tables
+    /// (near_pieces_nearest a table there).
     std::string gpkg;
     /// Optional table: .xlsx (sheets near_summary, near_summary_nearest, near_ranking,
     /// about; labels in options.lang) or .csv (near_summary in T.csv, the other two in

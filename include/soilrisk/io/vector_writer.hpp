@@ -117,6 +117,16 @@ class GpkgWriter {
     void add_layer(const std::string& name, OutputGeometry type, const Crs& crs, Table&& table,
                    const std::vector<const GEOSGeom_t*>& geometries);
 
+    /// Adds a feature view over layers already added (GeoPackage only): `select` is an SQL
+    /// SELECT on them whose first column, named fid, holds unique feature ids, followed by
+    /// the geometry column "geom" and attributes `fields`. It is registered as layer
+    /// `like` is (geometry type, CRS, extent), so GIS programs list it as a layer; it is
+    /// read-only and has no spatial index of its own. Styled as a layer with `fields`
+    /// (set_styles). Created when the file is finished. Throws std::logic_error for a
+    /// PostGIS output, a name already used or reserved, or an unknown `like`.
+    void add_view(const std::string& name, const std::string& select, const std::string& like,
+                  const std::vector<std::string>& fields);
+
     /// Stores a QGIS style (QML text: a whole <qgis> document) for `layer` in the
     /// layer_styles table, with QGIS's own schema (the one QGIS creates when it saves a
     /// style into a GeoPackage): f_table_catalog = f_table_schema = '', f_table_name =

@@ -3,8 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <filesystem>
+#include <gdal_priv.h>
 #include <geos_c.h>
 #include <numbers>
+#include <ogrsf_frmts.h>
+#include <unistd.h>
 
 #include "soilrisk/analysis/near.hpp"
 #include "soilrisk/core/error.hpp"
@@ -231,6 +235,69 @@ TEST_CASE("two overlapping sources: by source and nearest source", "[near]") {
     REQUIRE(rank.rows.size() == 2);
     CHECK(io::Layer::text(rank.rows[0][1]) == "M1");
     CHECK(std::get<double>(rank.rows[0][7]) == Approx(40000));
+}
+
+TEST_CASE("the nearest-source view in a GeoPackage is the nearest pieces, fid for fid", "[near]") {
+    // As above: parcel 1 split by the bisector (two pieces of their own), parcel 2 whole.
+    auto sources = sources_layer({"POINT (0 0)", "POINT (1000 0)"});
+    auto farmland = farmland_layer(
+        {{square(400, -100, 600, 100), 3, "融水"}, {square(-300, -100, -200, 100), 1, "融安"}});
+    auto opts = planar({0, 1000});
+    auto res = near_analysis(farmland, sources, opts);
+    REQUIRE(res.nearest.size() == 3);
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("soilrisk-test-near-view-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    NearOutputs out;
+    out.gpkg = (dir / "near.gpkg").string();
+    write_near_outputs(res, farmland, opts, out);
+
+    GDALAllRegister();
+    GDALDatasetUniquePtr ds(GDALDataset::Open(out.gpkg.c_str(), GDAL_OF_VECTOR));
+    REQUIRE(ds);
+    OGRLayer* view = ds->GetLayerByName("near_pieces_nearest");
+    REQUIRE(view);
+    CHECK(view->GetFeatureCount() == 3);
+    REQUIRE(view->GetSpatialRef());
+    CHECK(std::string(view->GetSpatialRef()->GetAuthorityCode(nullptr)) == "4545");
+    int seen = 0, cut = 0;
+    for (auto& f : *view) {
+        const auto fid = f->GetFID();
+        REQUIRE(fid >= 1);
+        REQUIRE(fid <= 3);
+        const NearPiece& p = res.nearest[std::size_t(fid - 1)];
+        INFO("fid " << fid);
+        CHECK(f->GetFieldAsDouble("area_m2") == Approx(p.area_m2));
+        CHECK(std::string(f->GetFieldAsString("parcel_id")) == "P" + std::to_string(p.parcel + 1));
+        const auto* g = f->GetGeometryRef();
+        REQUIRE(g);
+        CHECK(g->toMultiPolygon()->get_Area() == Approx(p.area_m2));
+        cut += p.region_cut;
+        ++seen;
+    }
+    CHECK(seen == 3);
+    CHECK(cut == 2); // parcel 1's halves
+    // The by-source pieces say where they are whole in the view; the cut pieces have a
+    // table of their own.
+    OGRLayer* pieces = ds->GetLayerByName("near_pieces");
+    REQUIRE(pieces);
+    int linked = 0;
+    for (auto& f : *pieces) {
+        const bool whole = std::string(f->GetFieldAsString("parcel_id")) == "P2";
+        CHECK(f->IsFieldSetAndNotNull(f->GetFieldIndex("nearest_fid")) == whole);
+        if (whole) {
+            const auto fid = f->GetFieldAsInteger64("nearest_fid");
+            CHECK(res.nearest[std::size_t(fid - 1)].parcel == 1);
+            ++linked;
+        }
+    }
+    CHECK(linked == 1);
+    OGRLayer* cut_layer = ds->GetLayerByName("near_pieces_nearest_cut");
+    REQUIRE(cut_layer);
+    CHECK(cut_layer->GetFeatureCount() == 2);
+    ds.reset();
+    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("ranking puts the most category-3 farmland first", "[near]") {

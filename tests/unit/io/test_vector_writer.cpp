@@ -187,6 +187,53 @@ TEST_CASE("GpkgWriter writes attribute-only layers for geometry type none", "[io
     CHECK(std::string(s->GetFieldAsString("f_geometry_column")).empty());
 }
 
+TEST_CASE("GpkgWriter views: listed as layers like their base, names checked", "[io][gpkg]") {
+    ScratchDir dir("gpkg-view");
+    const std::string path = dir.file("view.gpkg");
+    Table t;
+    t.name = "squares";
+    t.columns = {{"k", "", ""}, {"size", "", ""}};
+    std::vector<geos::GeomPtr> geoms;
+    std::vector<const GEOSGeom_t*> ptrs;
+    for (int k = 0; k < 5; ++k) {
+        t.add_row({std::int64_t{k}, double(k + 1)});
+        geoms.push_back(geos::from_wkt("POLYGON((0 0," + std::to_string(k + 1) + " 0," +
+                                       std::to_string(k + 1) + " 1,0 1,0 0))"));
+        ptrs.push_back(geoms.back().get());
+    }
+    {
+        GpkgWriter w(path, false);
+        w.add_layer("squares", OutputGeometry::multipolygon, Crs::from_epsg(4545), t, ptrs);
+        CHECK_THROWS_AS(w.add_view("v", "SELECT fid, geom FROM squares", "nothing", {}),
+                        std::logic_error);
+        CHECK_THROWS_AS(w.add_view("squares", "SELECT fid, geom FROM squares", "squares", {}),
+                        std::logic_error);
+        // Odd sizes, fids counted down from 10.
+        w.add_view("odd", "SELECT 10 - fid AS fid, geom, k, size FROM squares WHERE k % 2 = 0",
+                   "squares", {"k", "size"});
+        CHECK_THROWS_AS(w.add_view("odd", "SELECT fid, geom FROM squares", "squares", {}),
+                        std::logic_error);
+        w.finish();
+    }
+    auto ds = open_vector(path);
+    REQUIRE(ds);
+    OGRLayer* v = ds->GetLayerByName("odd");
+    REQUIRE(v);
+    CHECK(v->GetGeomType() == wkbMultiPolygon);
+    REQUIRE(v->GetSpatialRef());
+    CHECK(std::string(v->GetSpatialRef()->GetAuthorityCode(nullptr)) == "4545");
+    CHECK(v->GetFeatureCount() == 3);
+    std::vector<GIntBig> fids;
+    for (auto& f : *v) {
+        fids.push_back(f->GetFID());
+        CHECK(f->GetFieldAsInteger64("k") == 10 - f->GetFID() - 1);
+        CHECK(f->GetGeometryRef()->toMultiPolygon()->get_Area() ==
+              Approx(f->GetFieldAsDouble("size")));
+    }
+    std::sort(fids.begin(), fids.end());
+    CHECK(fids == std::vector<GIntBig>{5, 7, 9});
+}
+
 TEST_CASE("GpkgWriter stores QGIS styles in layer_styles with useAsDefault", "[io][gpkg]") {
     ScratchDir dir("gpkg-style");
     const std::string path = dir.file("styled.gpkg");
