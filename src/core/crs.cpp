@@ -288,4 +288,34 @@ std::string check_crs_plausible(const Extent& e, const Crs& crs) {
     return "";
 }
 
+std::vector<Extent> disjoint_extents(const std::vector<Extent>& rects) {
+    std::vector<Extent> done;
+    std::vector<Extent> pieces, next;
+    for (const Extent& r : rects) {
+        if (!r.valid()) continue;
+        pieces.assign(1, r);
+        for (const Extent& d : done) {
+            next.clear();
+            for (const Extent& p : pieces) {
+                const bool overlap = p.min_x < d.max_x && d.min_x < p.max_x && p.min_y < d.max_y &&
+                                     d.min_y < p.max_y;
+                if (!overlap) {
+                    next.push_back(p);
+                    continue;
+                }
+                // p minus d: the bands below and above d, then left and right of it.
+                if (p.min_y < d.min_y) next.push_back({p.min_x, p.min_y, p.max_x, d.min_y});
+                if (d.max_y < p.max_y) next.push_back({p.min_x, d.max_y, p.max_x, p.max_y});
+                const double y0 = std::max(p.min_y, d.min_y), y1 = std::min(p.max_y, d.max_y);
+                if (p.min_x < d.min_x) next.push_back({p.min_x, y0, d.min_x, y1});
+                if (d.max_x < p.max_x) next.push_back({d.max_x, y0, p.max_x, y1});
+            }
+            pieces.swap(next);
+            if (pieces.empty()) break;
+        }
+        done.insert(done.end(), pieces.begin(), pieces.end());
+    }
+    return done;
+}
+
 } // namespace soilrisk

@@ -862,6 +862,9 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
         std::optional<Transform> back;
         if (transform && !transform->identity()) back.emplace(out.crs, im.crs);
         std::unordered_set<GIntBig> seen;
+        // The rectangles in the layer's own CRS, then cut so that they do not overlap:
+        // a feature in several of them is fetched (and parsed) about once.
+        std::vector<Extent> native;
         for (const Extent& e : im.input.spatial_filter) {
             Extent r = e;
             if (back) {
@@ -878,6 +881,9 @@ Layer VectorReader::read(const Crs& target, Progress progress) {
                      *std::max_element(xs.begin(), xs.end()),
                      *std::max_element(ys.begin(), ys.end())};
             }
+            native.push_back(r);
+        }
+        for (const Extent& r : disjoint_extents(native)) {
             im.layer->SetSpatialFilterRect(r.min_x, r.min_y, r.max_x, r.max_y);
             im.layer->ResetReading();
             for (auto& f : *im.layer) {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 class OGRSpatialReference;         // GDAL/OGR (ogr_spatialref.h)
 class OGRCoordinateTransformation; // GDAL/OGR
@@ -105,6 +106,12 @@ struct Extent {
     double centre_x() const { return 0.5 * (min_x + max_x); }
     double centre_y() const { return 0.5 * (min_y + max_y); }
 };
+
+/// Rectangles that do not overlap (they may share edges) covering exactly the union of
+/// `rects` (invalid ones left out): each rectangle minus those before it, cut into at most
+/// four bands per overlap. Queries of the pieces meet each feature about once where the
+/// rectangles overlapped many times.
+std::vector<Extent> disjoint_extents(const std::vector<Extent>& rects);
 
 /// Checks that coordinates in `native` (the layer extent) can be what `crs` says.
 /// Returns "" when plausible, else one sentence naming the likely problem and fix

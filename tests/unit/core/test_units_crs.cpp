@@ -1,6 +1,10 @@
 // Lengths, working-CRS choice and the CRS plausibility checks.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <random>
+#include <vector>
+
 #include "soilrisk/core/crs.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/core/units.hpp"
@@ -57,4 +61,37 @@ TEST_CASE("implausible coordinates name the likely fix", "[core][crs]") {
     CHECK_THAT(check_crs_plausible(gk, Crs::from_epsg(4490)), Catch::Contains("not degrees"));
     CHECK_THAT(check_crs_plausible(Extent{25.0, 109.1, 25.2, 109.3}, Crs::from_epsg(4326)),
                Catch::Contains("swapped"));
+}
+
+TEST_CASE("disjoint_extents covers the union once", "[core][crs]") {
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<double> pos(0, 100), size(1, 40);
+    for (int t = 0; t < 50; ++t) {
+        std::vector<soilrisk::Extent> rects;
+        const int n = 1 + t % 12;
+        for (int i = 0; i < n; ++i) {
+            const double x = pos(rng), y = pos(rng);
+            rects.push_back({x, y, x + size(rng), y + size(rng)});
+        }
+        rects.push_back({5, 5, 4, 6}); // invalid: left out
+        const auto pieces = soilrisk::disjoint_extents(rects);
+        // No two pieces overlap.
+        for (std::size_t i = 0; i < pieces.size(); ++i)
+            for (std::size_t j = i + 1; j < pieces.size(); ++j) {
+                const auto &a = pieces[i], &b = pieces[j];
+                CHECK_FALSE((a.min_x < b.max_x && b.min_x < a.max_x && a.min_y < b.max_y &&
+                             b.min_y < a.max_y));
+            }
+        // A point is in the union exactly when it is in a piece.
+        std::uniform_real_distribution<double> probe(-5, 145);
+        for (int k = 0; k < 2000; ++k) {
+            const double x = probe(rng), y = probe(rng);
+            auto in = [&](const soilrisk::Extent& e) {
+                return e.valid() && e.min_x <= x && x <= e.max_x && e.min_y <= y && y <= e.max_y;
+            };
+            const bool in_union = std::any_of(rects.begin(), rects.end(), in);
+            const bool in_piece = std::any_of(pieces.begin(), pieces.end(), in);
+            CHECK(in_union == in_piece);
+        }
+    }
 }
