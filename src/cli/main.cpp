@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <malloc.h>
 #include <new>
 #include <unistd.h>
 
@@ -68,6 +69,11 @@ RegisterCommand::RegisterCommand(const char* name, const char* description, Comm
 int main(int argc, char** argv) {
     using namespace soilrisk;
     using namespace soilrisk::cli;
+    // The heap grows 64 MiB at a time and is not trimmed: a run allocates millions of
+    // small geometry objects, and growing the heap page by page costs system calls
+    // (near on 80 k parcels: 3-6 % of the run). Untouched pages take no memory.
+    mallopt(M_TOP_PAD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
 
     CLI::App app{"soilrisk " SOILRISK_VERSION
                  ": spatial analysis of farmland and contaminated sites"};
