@@ -186,14 +186,21 @@ TEST_CASE("a square cut by a ring matches an independent computation", "[near]")
     }
 }
 
+/// Mines 1000 m apart, ring 0–1000 m; parcel 1 (400..600) lies in both rings and is split
+/// by the bisector x = 500 in the nearest view; parcel 2 only near mine 1.
+struct TwoMines {
+    io::Layer sources = sources_layer({"POINT (0 0)", "POINT (1000 0)"});
+    io::Layer farmland = farmland_layer(
+        {{square(400, -100, 600, 100), 3, "融水"}, {square(-300, -100, -200, 100), 1, "融安"}});
+    NearOptions opts = planar({0, 1000});
+    NearResult res = near_analysis(farmland, sources, opts);
+};
+
 TEST_CASE("two overlapping sources: by source and nearest source", "[near]") {
     // Mines 1000 m apart, ring 0–1000 m; the parcel 400..600 lies in both rings and is
     // split by the bisector x = 500 in the nearest view.
-    auto sources = sources_layer({"POINT (0 0)", "POINT (1000 0)"});
-    auto farmland = farmland_layer(
-        {{square(400, -100, 600, 100), 3, "融水"}, {square(-300, -100, -200, 100), 1, "融安"}});
-    auto opts = planar({0, 1000});
-    auto res = near_analysis(farmland, sources, opts);
+    TwoMines m;
+    auto& [sources, farmland, opts, res] = m;
     CHECK(area_of(res.pieces, 0, 1) == Approx(40000 + 20000));
     CHECK(area_of(res.pieces, 1, 1) == Approx(40000));
     CHECK(area_of(res.nearest, 0, 1) == Approx(20000 + 20000));
@@ -239,11 +246,8 @@ TEST_CASE("two overlapping sources: by source and nearest source", "[near]") {
 
 TEST_CASE("the nearest-source view in a GeoPackage is the nearest pieces, fid for fid", "[near]") {
     // As above: parcel 1 split by the bisector (two pieces of their own), parcel 2 whole.
-    auto sources = sources_layer({"POINT (0 0)", "POINT (1000 0)"});
-    auto farmland = farmland_layer(
-        {{square(400, -100, 600, 100), 3, "融水"}, {square(-300, -100, -200, 100), 1, "融安"}});
-    auto opts = planar({0, 1000});
-    auto res = near_analysis(farmland, sources, opts);
+    TwoMines m;
+    auto& [sources, farmland, opts, res] = m;
     REQUIRE(res.nearest.size() == 3);
     const auto dir = std::filesystem::temp_directory_path() /
                      ("soilrisk-test-near-view-" + std::to_string(::getpid()));
