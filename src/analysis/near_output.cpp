@@ -1,6 +1,7 @@
 // Writing the results of `near`: GeoPackage layers and tables.
 #include <filesystem>
 
+#include "io/sql_quote.hpp"
 #include "soilrisk/analysis/near.hpp"
 #include "soilrisk/core/error.hpp"
 #include "soilrisk/io/vector_writer.hpp"
@@ -21,14 +22,6 @@ std::string lower_ext(const std::string& path) {
 std::string sibling(const std::string& path, const std::string& suffix) {
     const fs::path p(path);
     return (p.parent_path() / (p.stem().string() + suffix + p.extension().string())).string();
-}
-
-/// "name" for SQL.
-std::string sql_ident(const std::string& name) {
-    std::string q = "\"";
-    for (char c : name)
-        q += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return q + "\"";
 }
 
 std::vector<std::string> table_paths(const NearOutputs& o) {
@@ -86,11 +79,11 @@ std::vector<std::string> write_near_outputs(const NearResult& result, const io::
                         geoms);
             std::string columns;
             for (const auto& f : fields)
-                columns += ", " + sql_ident(f);
+                columns += ", " + io::detail::quote_ident(f);
             const std::string part = "SELECT nearest_fid AS fid, geom" + columns + " FROM ";
             w.add_view("near_pieces_nearest",
                        part + "near_pieces WHERE nearest_fid IS NOT NULL UNION ALL " + part +
-                           sql_ident(name),
+                           io::detail::quote_ident(name),
                        "near_pieces", fields);
         }
         for (NearView v : {NearView::by_source, NearView::nearest}) {

@@ -1,4 +1,5 @@
-// SQL quoting shared by the GeoPackage and PostGIS writers (private to src/io).
+// SQL quoting shared by the GeoPackage and PostGIS writers and the SQL of the views they
+// are given (internal to the library).
 #pragma once
 
 #include <string>
